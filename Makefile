@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# multikernel: build the patched 6.12 kernel, boot it in QEMU, test it.
+# `make help` lists the targets.
+
+SHELL		:= /bin/bash
+TOP		:= $(CURDIR)
+BUILD		:= $(TOP)/build
+SRC		:= $(BUILD)/linux
+OBJ		:= $(BUILD)/obj
+TARBALL		:= /usr/src/linux-source-6.12.tar.xz
+CONFIG_FRAGS	:= $(TOP)/configs/qemu-x86_64.config
+BZIMAGE		:= $(OBJ)/arch/x86/boot/bzImage
+TOOLS_OUT	:= $(BUILD)/tools
+SELFTESTS_OUT	:= $(BUILD)/selftests
+INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
+JOBS		?= $(shell echo $$(( $$(nproc) + 1 )))
+
+# ccache keeps its cache outside build/ so that fresh clones on this
+# machine (CI) reuse it.
+export CCACHE_DIR ?= $(HOME)/.cache/ccache
+KMAKE		:= $(MAKE) -C $(SRC) O=$(OBJ) CC="ccache gcc" HOSTCC="ccache gcc"
+
+.PHONY: help deps tree kernel tools selftests initramfs run test check clean
+
+help:
+	@echo "make deps       install the Debian packages the project needs"
+	@echo "make kernel     unpack linux-source-6.12, apply patches/ and the overlay, build bzImage"
+	@echo "make tools      build mkctl (static) and the kselftests"
+	@echo "make initramfs  busybox initramfs with mkctl and the kselftests"
+	@echo "make run        boot the QEMU demo (interactive shell when stdin is a terminal)"
+	@echo "make test       KUnit, mkctl tests and kselftests; ends with 'N passed, N failed'"
+	@echo "make check      checkpatch --strict on every file we own"
+	@echo "make clean      remove build/ (the ccache stays)"
+
+deps:
+	@$(TOP)/scripts/deps.sh
+
+tree: deps
+	@$(TOP)/scripts/prepare-tree.py $(TARBALL) $(SRC)
+
+kernel: tree
+	@$(TOP)/scripts/configure.sh $(SRC) $(OBJ) $(CONFIG_FRAGS)
+	+@$(KMAKE) -s -j$(JOBS) bzImage
+	@echo "kernel: $(BZIMAGE)"
+
+tools: kernel
+	@mkdir -p $(TOOLS_OUT) $(SELFTESTS_OUT)
+	+@$(KMAKE) -s headers
+	+@$(MAKE) -s -C $(TOP)/tools/multikernel OUTPUT=$(TOOLS_OUT)/ STATIC=1
+	+@$(MAKE) -s -C $(SRC)/tools/testing/selftests/multikernel \
+		OUTPUT=$(SELFTESTS_OUT) LDFLAGS=-static \
+		KHDR_INCLUDES="-isystem $(OBJ)/usr/include"
+
+initramfs: tools
+	@$(TOP)/scripts/mkinitramfs.sh $(INITRAMFS) $(TOOLS_OUT) $(SELFTESTS_OUT)
+
+run: kernel initramfs
+	@$(TOP)/scripts/run-demo.sh $(BZIMAGE) $(INITRAMFS)
+
+test: kernel initramfs
+	@$(TOP)/scripts/test.sh $(BZIMAGE) $(INITRAMFS) $(TOOLS_OUT)
+
+check: tree
+	@$(TOP)/scripts/checkpatch.sh $(SRC)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test.sh BZIMAGE INITRAMFS TOOLS_DIR
+#
+# Run every test tier and end with one line "N passed, N failed, N skipped".
+# Exit status is non-zero on any failure, including a QEMU that crashed or
+# hit its timeout (its serial log tail is printed).
+#
+# Tiers:
+#   mkctl     mkctl's own tests against a fake sysfs, on this machine
+#   kunit     KUnit suites built into the kernel, run at boot (KTAP)
+#   selftests kselftests inside the QEMU host (TAP)
+#   badparam  boots with bad multikernel_pool= values
+set -uo pipefail
+
+bzimage=$1 initramfs=$2 tools=$3
+top=$(cd "$(dirname "$0")/.." && pwd)
+logs=$top/build/test-logs
+runvm=$top/tools/testing/selftests/multikernel/run_vm.sh
+count=$top/scripts/tap-count.py
+VM_TIMEOUT=${VM_TIMEOUT:-900}
+POOL=1G
+
+mkdir -p "$logs"
+total_pass=0 total_fail=0 total_skip=0
+
+# tally NAME LOG [tap-count args]: count a log, add to the totals.
+tally() {
+	local name=$1 log=$2 out p f s
+	shift 2
+	out=$("$count" "$name" "$log" "$@")
+	grep -v '^COUNTS ' <<<"$out"
+	read -r _ p f s < <(grep '^COUNTS ' <<<"$out")
+	printf '%-10s %3d passed, %d failed, %d skipped   (%s)\n' "$name" "$p" "$f" "$s" "$log"
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	total_skip=$((total_skip + s))
+}
+
+# vm NAME ARGS: boot the host kernel; a timeout adds a line the counter sees.
+vm() {
+	local name=$1 args=$2 start rc
+	start=$(date +%s)
+	"$runvm" -k "$bzimage" -i "$initramfs" -t "$VM_TIMEOUT" -l "$logs/$name.log" \
+		-a "$args" >/dev/null
+	rc=$?
+	[ "$rc" -eq 124 ] && echo "QEMU killed after ${VM_TIMEOUT}s timeout" >>"$logs/$name.log"
+	echo "vm $name: exit $rc after $(( $(date +%s) - start ))s" >&2
+}
+
+MKCTL="$tools/mkctl" "$top/tools/multikernel/tests/mkctl_test.sh" >"$logs/mkctl.log" 2>&1
+tally mkctl "$logs/mkctl.log"
+
+vm host "multikernel_pool=$POOL kunit.filter_glob=multikernel* mktest.run=pool_test"
+tally kunit "$logs/host.log" --between "KTAP version 1" "MKTEST-BEGIN"
+tally selftests "$logs/host.log" --between "MKTEST-BEGIN" "MKTEST-END"
+
+for bad in 1G@1M 64G; do
+	vm "badparam-$bad" "multikernel_pool=$bad kunit.enable=0 mktest.run=pool_param_test"
+	tally "badparam" "$logs/badparam-$bad.log" --between "MKTEST-BEGIN" "MKTEST-END"
+done
+
+line="$total_pass passed, $total_fail failed"
+[ "$total_skip" -gt 0 ] && line="$line, $total_skip skipped"
+echo "$line"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a kernel + initramfs in QEMU (q35, TCG) with the serial console on
+# stdout, and kill it after a timeout.
+#
+#   run_vm.sh -k bzImage -i initramfs [-a "kernel args"] [-t seconds]
+#             [-s cpus] [-m memory] [-l logfile] [-I]
+#
+# -I keeps stdin attached for an interactive console. ACCEL=kvm uses KVM
+# where it works (it does not on machines with nested virtualisation).
+# Exit status: QEMU's, or 124 when the timeout hit.
+set -u
+
+kernel= initrd= append= timeout=600 smp=4 mem=2G log=/dev/null interactive=0
+while getopts "k:i:a:t:s:m:l:I" opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	i) initrd=$OPTARG ;;
+	a) append=$OPTARG ;;
+	t) timeout=$OPTARG ;;
+	s) smp=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	l) log=$OPTARG ;;
+	I) interactive=1 ;;
+	*) echo "usage: $0 -k bzImage -i initramfs [-a args] [-t s] [-s cpus] [-m mem] [-l log] [-I]" >&2
+	   exit 2 ;;
+	esac
+done
+[ -n "$kernel" ] && [ -n "$initrd" ] || { echo "run_vm.sh: -k and -i are required" >&2; exit 2; }
+
+qemu=(qemu-system-x86_64 -machine q35 -cpu max -accel "${ACCEL:-tcg}"
+      -smp "$smp" -m "$mem" -nographic -no-reboot
+      -kernel "$kernel" -initrd "$initrd"
+      -append "console=ttyS0 panic=-1 $append")
+
+if [ "$interactive" = 1 ]; then
+	exec "${qemu[@]}"
+fi
+timeout --foreground -k 5 "$timeout" "${qemu[@]}" </dev/null 2>&1 | tee "$log"
+exit "${PIPESTATUS[0]}"
