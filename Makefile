@@ -47,7 +47,7 @@ kernel: tree
 tools: kernel
 	@mkdir -p $(TOOLS_OUT) $(SELFTESTS_OUT)
 	+@$(KMAKE) -s headers
-	+@$(MAKE) -s -C $(TOP)/tools/multikernel OUTPUT=$(TOOLS_OUT)/ STATIC=1
+	+@$(MAKE) -s -C $(SRC)/tools/multikernel OUTPUT=$(TOOLS_OUT)/ STATIC=1
 	+@$(MAKE) -s -C $(SRC)/tools/testing/selftests/multikernel \
 		OUTPUT=$(SELFTESTS_OUT) LDFLAGS=-static \
 		KHDR_INCLUDES="-isystem $(OBJ)/usr/include"

@@ -68,6 +68,7 @@ static void mk_param_case_desc(const struct mk_param_case *c, char *desc)
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\"",
 		 c->arg ? c->arg : "(null)");
 }
+
 KUNIT_ARRAY_PARAM(mk_param, mk_param_cases, mk_param_case_desc);
 
 static void pool_param_parses_or_refuses(struct kunit *test)
@@ -92,7 +93,7 @@ static void pool_param_parses_or_refuses(struct kunit *test)
 }
 
 /* A range far above any RAM: the pool never touches what it manages. */
-#define TEST_BASE	(1ULL << 44)
+#define TEST_BASE	BIT_ULL(44)
 #define TEST_SIZE	(8ULL * MK_POOL_GRANULE)
 
 static void pool_test_exit(struct kunit *test)

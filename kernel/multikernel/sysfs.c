@@ -25,6 +25,7 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	return sysfs_emit(buf, "%d\n", MULTIKERNEL_ABI_VERSION);
 }
+
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 
 static struct attribute *mk_top_attrs[] = {
@@ -49,6 +50,7 @@ static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
 	free_cpumask_var(mask);
 	return len;
 }
+
 static struct kobj_attribute cpus_attr = __ATTR_RO(cpus);
 
 static ssize_t memory_total_show(struct kobject *kobj,
@@ -56,6 +58,7 @@ static ssize_t memory_total_show(struct kobject *kobj,
 {
 	return sysfs_emit(buf, "%llu\n", mk_memory_total());
 }
+
 static struct kobj_attribute memory_total_attr = __ATTR_RO(memory_total);
 
 static ssize_t memory_free_show(struct kobject *kobj,
@@ -63,6 +66,7 @@ static ssize_t memory_free_show(struct kobject *kobj,
 {
 	return sysfs_emit(buf, "%llu\n", mk_memory_available());
 }
+
 static struct kobj_attribute memory_free_attr = __ATTR_RO(memory_free);
 
 static struct attribute *mk_pool_attrs[] = {

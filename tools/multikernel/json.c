@@ -3,7 +3,6 @@
  * mkctl: a tiny streaming JSON writer. Keys are NULL inside arrays and
  * for the outermost value. Output ends with a newline.
  */
-#include <inttypes.h>
 #include <stdlib.h>
 
 #include "json.h"
@@ -125,7 +124,7 @@ void json_string(struct json_writer *w, const char *key, const char *val)
 void json_u64(struct json_writer *w, const char *key, uint64_t val)
 {
 	json_member(w, key);
-	fprintf(w->out, "%" PRIu64, val);
+	fprintf(w->out, "%llu", (unsigned long long)val);
 }
 
 void json_bool(struct json_writer *w, const char *key, bool val)

@@ -99,7 +99,7 @@ static void mkctl_help(FILE *out)
 		"beside this one on dedicated CPUs and memory.\n"
 		"\n"
 		"Commands:\n");
-	for (i = 0; i < sizeof(mkctl_cmds) / sizeof(mkctl_cmds[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(mkctl_cmds); i++)
 		fprintf(out, "  %-10s %s\n", mkctl_cmds[i].name,
 			mkctl_cmds[i].summary);
 	fprintf(out,
@@ -120,32 +120,31 @@ int main(int argc, char **argv)
 	size_t c;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
-			mkctl_opts.json = true;
-		} else if (!strcmp(argv[i], "-p") ||
-			   !strcmp(argv[i], "--pretty")) {
-			mkctl_opts.json = true;
-			mkctl_opts.pretty = true;
-		} else if (!strcmp(argv[i], "-h") ||
-			   !strcmp(argv[i], "--help")) {
+		const char *opt = argv[i];
+
+		if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
 			mkctl_help(stdout);
 			return MKCTL_EXIT_OK;
-		} else if (!strcmp(argv[i], "-V") ||
-			   !strcmp(argv[i], "--version")) {
+		}
+		if (!strcmp(opt, "-V") || !strcmp(opt, "--version")) {
 			printf("mkctl %s\n", MKCTL_VERSION);
 			return MKCTL_EXIT_OK;
-		} else {
+		}
+		if (!strcmp(opt, "-p") || !strcmp(opt, "--pretty")) {
+			mkctl_opts.pretty = true;
+		} else if (strcmp(opt, "-j") && strcmp(opt, "--json")) {
 			fprintf(stderr, "mkctl: unknown option '%s' (see 'mkctl --help')\n",
-				argv[i]);
+				opt);
 			return MKCTL_EXIT_USAGE;
 		}
+		mkctl_opts.json = true;
 	}
 	if (i == argc) {
 		mkctl_help(stderr);
 		return MKCTL_EXIT_USAGE;
 	}
 
-	for (c = 0; c < sizeof(mkctl_cmds) / sizeof(mkctl_cmds[0]); c++)
+	for (c = 0; c < ARRAY_SIZE(mkctl_cmds); c++)
 		if (!strcmp(argv[i], mkctl_cmds[c].name))
 			return mkctl_cmds[c].fn(argc - i, argv + i);
 

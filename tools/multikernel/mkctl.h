@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/compiler.h>
+#include <linux/kernel.h>
 
 /* Exit statuses, as documented in mkctl(8). */
 #define MKCTL_EXIT_OK		0
@@ -22,10 +24,8 @@ struct mkctl_opts {
 
 extern struct mkctl_opts mkctl_opts;
 
-void mkctl_err(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-int mkctl_usage_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+__printf(2, 3) void mkctl_err(const char *cmd, const char *fmt, ...);
+__printf(2, 3) int mkctl_usage_error(const char *cmd, const char *fmt, ...);
 int mkctl_parse_common(const char *cmd, int argc, char **argv,
 		       void (*help)(void));
 

@@ -3,7 +3,6 @@
  * mkctl pool: what the multikernel pool holds.
  */
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,8 +88,9 @@ int cmd_pool(int argc, char **argv)
 	if (!total)
 		printf("memory:  none reserved (boot with multikernel_pool=SIZE)\n");
 	else
-		printf("memory:  %" PRIu64 " MiB free of %" PRIu64 " MiB\n",
-		       free >> MIB_SHIFT, total >> MIB_SHIFT);
+		printf("memory:  %llu MiB free of %llu MiB\n",
+		       (unsigned long long)free >> MIB_SHIFT,
+		       (unsigned long long)total >> MIB_SHIFT);
 	printf("cpus:    %s\n", *cpus ? cpus : "none (offline a CPU to add it)");
 	return MKCTL_EXIT_OK;
 }

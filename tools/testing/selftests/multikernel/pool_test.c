@@ -5,6 +5,7 @@
  *
  * Needs a kernel booted with multikernel_pool=SIZE and at least two CPUs.
  */
+#include <ctype.h>
 #include <linux/multikernel.h>
 #include <sys/stat.h>
 
@@ -15,15 +16,15 @@
 
 static unsigned long long parse_size(const char *s)
 {
+	static const char suffixes[] = "KMGT";
+	unsigned long long v;
+	const char *unit;
 	char *end;
-	unsigned long long v = strtoull(s, &end, 0);
 
-	switch (*end) {
-	case 'T': case 't': v <<= 10; /* fall through */
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10;
-	}
+	v = strtoull(s, &end, 0);
+	unit = *end ? strchr(suffixes, toupper(*end)) : NULL;
+	if (unit)
+		v <<= 10 * (unit - suffixes + 1);
 	return v;
 }
 

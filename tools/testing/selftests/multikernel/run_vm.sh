@@ -30,7 +30,7 @@ done
 [ -n "$kernel" ] && [ -n "$initrd" ] || { echo "run_vm.sh: -k and -i are required" >&2; exit 2; }
 
 qemu=(qemu-system-x86_64 -machine q35 -cpu max -accel "${ACCEL:-tcg}"
-      -smp "$smp" -m "$mem" -nographic -no-reboot
+      -smp "$smp" -m "$mem" -nographic -no-reboot -nic none
       -kernel "$kernel" -initrd "$initrd"
       -append "console=ttyS0 panic=-1 $append")
 

@@ -1,0 +1,20 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-demo.sh BZIMAGE INITRAMFS
+#
+# Boot the multikernel host in QEMU and run the demo. With a terminal on
+# stdin the demo ends in a shell (Ctrl-A x or 'poweroff -f' quits);
+# without one it powers off after the demo.
+set -euo pipefail
+
+bzimage=$1 initramfs=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+args="multikernel_pool=1G quiet"
+
+if [ -t 0 ]; then
+	exec "$top/tools/testing/selftests/multikernel/run_vm.sh" -I \
+		-k "$bzimage" -i "$initramfs" -a "$args mkdemo=shell"
+fi
+exec "$top/tools/testing/selftests/multikernel/run_vm.sh" -t 600 \
+	-k "$bzimage" -i "$initramfs" -a "$args mkdemo=script"
