@@ -4,8 +4,10 @@
 # mkinitramfs.sh OUT TOOLS_DIR SELFTESTS_DIR
 #
 # Build the host's initramfs: busybox-static, mkctl, the multikernel
-# kselftests, the VM /init and the demo. Uses the kernel's gen_init_cpio,
-# so no root is needed to create device nodes.
+# kselftests, the VM /init and the demo, plus what the host boots in its
+# instances: the same bzImage (/boot/bzImage) and a small spawn
+# initramfs (/boot/spawn.cpio.gz). Uses the kernel's gen_init_cpio, so no
+# root is needed to create device nodes.
 set -euo pipefail
 
 out=$1 tools=$2 selftests=$3
@@ -17,10 +19,15 @@ vmdir=$top/tools/testing/selftests/multikernel/vm
 [ -x "$gen" ] || { echo "mkinitramfs: $gen missing: run 'make kernel' first" >&2; exit 1; }
 [ -x "$busybox" ] || { echo "mkinitramfs: $busybox missing: run 'make deps'" >&2; exit 1; }
 
+bzimage=$top/build/obj/arch/x86/boot/bzImage
 list=$(mktemp)
-trap 'rm -f "$list"' EXIT
-{
-	for d in /bin /dev /proc /sys /tmp /selftests /root /usr /usr/bin; do
+spawn_list=$(mktemp)
+spawn_cpio=$(dirname "$out")/spawn.cpio.gz
+trap 'rm -f "$list" "$spawn_list"' EXIT
+
+# base_list: what both the host and the spawns get.
+base_list() {
+	for d in /bin /dev /proc /sys /tmp /root /usr /usr/bin; do
 		echo "dir $d 755 0 0"
 	done
 	echo "nod /dev/console 600 0 0 c 5 1"
@@ -30,6 +37,21 @@ trap 'rm -f "$list"' EXIT
 	for a in $("$busybox" --list); do
 		[ "$a" = busybox ] || echo "slink /bin/$a busybox 777 0 0"
 	done
+}
+
+{
+	base_list
+	echo "file /init $vmdir/spawn-init 755 0 0"
+} >"$spawn_list"
+"$gen" "$spawn_list" | gzip -9 >"$spawn_cpio.tmp"
+mv "$spawn_cpio.tmp" "$spawn_cpio"
+
+{
+	base_list
+	echo "dir /selftests 755 0 0"
+	echo "dir /boot 755 0 0"
+	echo "file /boot/bzImage $bzimage 644 0 0"
+	echo "file /boot/spawn.cpio.gz $spawn_cpio 644 0 0"
 	echo "file /bin/mkctl $tools/mkctl 755 0 0"
 	echo "file /init $vmdir/init 755 0 0"
 	echo "file /demo.sh $top/scripts/demo.sh 755 0 0"

@@ -3,27 +3,211 @@
  * Multikernel: boot further Linux kernels on CPUs and memory that the
  * running kernel has set aside, and live beside them.
  *
- * This header is the in-kernel API. Callers in generic kernel code do not
- * need #ifdef CONFIG_MULTIKERNEL: every hook has a stub below.
+ * This header is the in-kernel API and the layout of the memory the host
+ * and a spawn share. That layout is an ABI between two kernels that may
+ * be built from different sources: change it only together with
+ * MK_SHARED_VERSION. Callers in generic kernel code do not need
+ * #ifdef CONFIG_MULTIKERNEL: every hook has a stub below.
  */
 #ifndef _LINUX_MULTIKERNEL_H
 #define _LINUX_MULTIKERNEL_H
 
+#include <linux/errno.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <uapi/linux/multikernel.h>
+
+struct boot_params;
+struct kexec_buf;
+struct kimage;
+struct resource;
+
+/*
+ * The shared area: one 2 MiB granule of the pool per instance, outside
+ * the spawn's RAM (its e820 marks it reserved). Offsets from its start:
+ */
+#define MK_SHARED_SIZE		SZ_2M
+#define MK_SHARED_HEADER	0x00000	/* struct mk_shared_header */
+#define MK_SHARED_HANDOVER	0x01000	/* the architecture's boot record */
+#define MK_SHARED_FDT		0x01040	/* the handover FDT */
+#define MK_SHARED_FDT_MAX	(MK_SHARED_CONSOLE - MK_SHARED_FDT)
+#define MK_SHARED_CONSOLE	0x10000	/* struct mk_console_ring + data */
+#define MK_CONSOLE_DATA_SIZE	SZ_64K
+
+#define MK_SHARED_MAGIC		0x4853424d	/* "MBSH" */
+#define MK_SHARED_VERSION	1
+
+/* mk_shared_header.spawn_state: what the spawn says about itself. */
+enum mk_spawn_state {
+	MK_SPAWN_BOOTING	= 0,	/* cleared by the host before a start */
+	MK_SPAWN_READY		= 1,	/* kernel booted, about to run /init */
+	MK_SPAWN_HALTED		= 2,	/* orderly poweroff/reboot/halt, CPUs parked */
+	MK_SPAWN_PANICKED	= 3,	/* panic; CPUs parked or spinning */
+	MK_SPAWN_STATE_MAX	= MK_SPAWN_PANICKED,
+};
+
+/* mk_shared_header.exit_reason, and the host's own reasons. */
+enum mk_exit_reason {
+	MK_EXIT_NONE		= 0,
+	MK_EXIT_POWEROFF	= 1,
+	MK_EXIT_REBOOT		= 2,
+	MK_EXIT_HALT		= 3,
+	MK_EXIT_PANIC		= 4,
+	MK_EXIT_SPAWN_MAX	= MK_EXIT_PANIC,
+	/* Only ever set by the host: */
+	MK_EXIT_KILLED,
+	MK_EXIT_BOOT_TIMEOUT,
+	MK_EXIT_PROTOCOL,
+};
+
+/**
+ * struct mk_shared_header - first page of the shared area
+ * @magic:	%MK_SHARED_MAGIC, written by the host
+ * @version:	%MK_SHARED_VERSION, written by the host
+ * @spawn_state: an &enum mk_spawn_state, written by the spawn
+ * @exit_reason: an &enum mk_exit_reason, written by the spawn before it
+ *		sets @spawn_state to halted or panicked
+ *
+ * The host writes the header before each start; afterwards the spawn
+ * only writes @exit_reason, then @spawn_state with release semantics.
+ * The host validates both: any other value is a protocol error.
+ */
+struct mk_shared_header {
+	__le32 magic;
+	__le32 version;
+	__le32 spawn_state;
+	__le32 exit_reason;
+};
+
+/**
+ * struct mk_setup_data - payload of the %SETUP_MULTIKERNEL setup_data
+ * @fdt_addr:	physical address of the handover FDT
+ * @fdt_size:	its size in bytes
+ *
+ * Modelled on mainline KHO's setup_data: the FDT says everything else.
+ */
+struct mk_setup_data {
+	__le64 fdt_addr;
+	__le64 fdt_size;
+};
+
+/**
+ * struct mk_console_ring - the spawn's console output, readable by the host
+ * @magic:	%MK_CONSOLE_MAGIC, written by the host
+ * @size:	bytes in @data, written by the host (%MK_CONSOLE_DATA_SIZE)
+ * @head:	bytes ever written; byte n lives at data[n % size]. Written
+ *		by the spawn with release semantics after the data.
+ * @data:	the ring
+ *
+ * Single producer (the spawn), lossy: old output is overwritten. Survives
+ * a crash of the spawn; the host resets it at the next start.
+ */
+struct mk_console_ring {
+	__le32 magic;
+	__le32 size;
+	__le64 head;
+	u8 data[];
+};
+
+#define MK_CONSOLE_MAGIC	0x4e4f434d	/* "MCON" */
+
+/* Most CPUs one spawn can be given. */
+#define MK_SPAWN_MAX_CPUS	64
+
+/**
+ * struct mk_spawn_info - what a spawn learnt from its handover FDT
+ * @id:		instance id given by the host
+ * @name:	instance name
+ * @nr_cpus:	entries in @apic_ids
+ * @apic_ids:	physical APIC ids of its CPUs; the first is the boot CPU
+ * @mem_base:	physical start of its RAM
+ * @mem_size:	bytes of RAM
+ * @shared_base: physical start of the shared area
+ * @shared_size: bytes of the shared area
+ * @tsc_khz:	TSC frequency measured by the host
+ * @lapic_khz:	local APIC timer frequency measured by the host
+ * @realtime_ns: the host's CLOCK_REALTIME when it started the spawn
+ */
+struct mk_spawn_info {
+	u32 id;
+	char name[MULTIKERNEL_NAME_MAX + 1];
+	u32 nr_cpus;
+	u32 apic_ids[MK_SPAWN_MAX_CPUS];
+	u64 mem_base;
+	u64 mem_size;
+	u64 shared_base;
+	u64 shared_size;
+	u32 tsc_khz;
+	u32 lapic_khz;
+	u64 realtime_ns;
+};
+
+int mk_handover_parse(const void *fdt, size_t size, struct mk_spawn_info *info,
+		      const char **why);
 
 #ifdef CONFIG_MULTIKERNEL
 
 void __init multikernel_reserve_pool(void);
+void __init multikernel_reserve_low_memory(void);
 
 phys_addr_t mk_memory_alloc(u64 size);
 void mk_memory_free(phys_addr_t base, u64 size);
 u64 mk_memory_total(void);
 u64 mk_memory_available(void);
 
+int multikernel_kexec_file_load(int kernel_fd, int initrd_fd,
+				unsigned long cmdline_len,
+				const char __user *cmdline_ptr,
+				unsigned long flags);
+int multikernel_kexec_walk_mem(struct kexec_buf *kbuf,
+			       int (*func)(struct resource *, void *));
+int multikernel_setup_boot_params(struct kimage *image,
+				  struct boot_params *params);
+bool multikernel_no_ipi_shorthand(void);
+
+void mk_console_ring_write(struct mk_console_ring *ring, const char *buf,
+			   size_t len);
+
+void mk_spawn_console_write(const char *buf, size_t len);
+void __init mk_spawn_console_early(struct mk_console_ring *ring);
+void __init mk_spawn_init(const struct mk_spawn_info *info);
+void mk_spawn_report(enum mk_spawn_state state, enum mk_exit_reason reason);
+
+/* Set by the spawn platform when this kernel was started as a spawn. */
+extern const struct mk_spawn_info *multikernel_spawn;
+
+static inline bool multikernel_is_spawn(void)
+{
+	return multikernel_spawn;
+}
+
 #else /* !CONFIG_MULTIKERNEL */
 
+static inline bool multikernel_is_spawn(void) { return false; }
+
 static inline void multikernel_reserve_pool(void) { }
+static inline void multikernel_reserve_low_memory(void) { }
+static inline bool multikernel_no_ipi_shorthand(void) { return false; }
+
+static inline int multikernel_kexec_file_load(int kernel_fd, int initrd_fd,
+					      unsigned long cmdline_len,
+					      const char __user *cmdline_ptr,
+					      unsigned long flags)
+{
+	return -EINVAL;
+}
+
+static inline int multikernel_kexec_walk_mem(struct kexec_buf *kbuf,
+					     int (*func)(struct resource *, void *))
+{
+	return -EINVAL;
+}
+
+static inline int multikernel_setup_boot_params(struct kimage *image,
+						struct boot_params *params)
+{
+	return -EINVAL;
+}
 
 #endif /* CONFIG_MULTIKERNEL */
 

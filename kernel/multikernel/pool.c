@@ -134,6 +134,16 @@ u64 mk_pool_avail(struct mk_pool *pool)
 EXPORT_SYMBOL_IF_KUNIT(mk_pool_avail);
 
 /**
+ * mk_pool_reserved() - did this kernel reserve a pool at boot?
+ *
+ * Return: true once multikernel_pool= has been honoured.
+ */
+bool mk_pool_reserved(void)
+{
+	return mk_pool_res.end;
+}
+
+/**
  * mk_memory_alloc() - take memory for an instance from the boot-time pool
  * @size:	bytes wanted; rounded up to 2 MiB
  *
@@ -184,6 +194,16 @@ u64 mk_memory_total(void)
 u64 mk_memory_available(void)
 {
 	return mk_pool_avail(&mk_system_pool);
+}
+
+/**
+ * mk_pool_requested() - was multikernel_pool= given at all?
+ *
+ * Return: true if the parameter is on the command line, valid or not.
+ */
+bool __init mk_pool_requested(void)
+{
+	return mk_pool_arg;
 }
 
 static int __init mk_pool_setup(char *arg)

@@ -42,11 +42,18 @@ static unsigned int mk_suffix_shift(char c)
 	}
 }
 
-/*
- * Parse one number with an optional K/M/G/T suffix at *pos and advance
- * *pos past it. Accepts what kstrtoull(base 0) accepts.
+/**
+ * mk_parse_size() - parse a number with an optional K, M, G or T suffix
+ * @pos:	the text; advanced past the number on success
+ * @val:	the value, suffix applied
+ *
+ * Accepts what kstrtoull() with base 0 accepts, then the suffix. Unlike
+ * memparse() it refuses overflow.
+ *
+ * Return: 0, -EINVAL when @pos does not start with a number, -ERANGE when
+ * the value does not fit in 64 bits.
  */
-static int mk_parse_number(const char **pos, u64 *val)
+int mk_parse_size(const char **pos, u64 *val)
 {
 	char digits[MK_NUMBER_MAX_LEN + 1];
 	const char *s = *pos;
@@ -78,6 +85,7 @@ static int mk_parse_number(const char **pos, u64 *val)
 	*pos = s;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_parse_size);
 
 /**
  * mk_pool_param_parse() - parse the value of multikernel_pool=
@@ -106,7 +114,7 @@ int mk_pool_param_parse(const char *arg, struct mk_pool_param *param,
 		return -EINVAL;
 	}
 
-	ret = mk_parse_number(&s, &p.size);
+	ret = mk_parse_size(&s, &p.size);
 	if (ret) {
 		*why = ret == -ERANGE ? "SIZE too large" : "SIZE is not a number";
 		return ret;
@@ -114,7 +122,7 @@ int mk_pool_param_parse(const char *arg, struct mk_pool_param *param,
 
 	if (*s == '@') {
 		s++;
-		ret = mk_parse_number(&s, &p.base);
+		ret = mk_parse_size(&s, &p.base);
 		if (ret) {
 			*why = ret == -ERANGE ? "OFFSET too large" :
 						"OFFSET is not a number";

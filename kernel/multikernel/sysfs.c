@@ -11,6 +11,8 @@
 #include <linux/cpumask.h>
 #include <linux/init.h>
 #include <linux/kobject.h>
+#include <linux/ktime.h>
+#include <linux/minmax.h>
 #include <linux/multikernel.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -19,6 +21,7 @@
 
 static struct kobject *mk_kobj;
 static struct kobject *mk_pool_kobj;
+static struct kobject *mk_instances_kobj;
 
 static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -28,8 +31,30 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 
+static ssize_t create_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	int ret = mk_instance_create(buf);
+
+	return ret ? ret : count;
+}
+
+static struct kobj_attribute create_attr = __ATTR_WO(create);
+
+static ssize_t destroy_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	int ret = mk_instance_destroy(buf);
+
+	return ret ? ret : count;
+}
+
+static struct kobj_attribute destroy_attr = __ATTR_WO(destroy);
+
 static struct attribute *mk_top_attrs[] = {
 	&version_attr.attr,
+	&create_attr.attr,
+	&destroy_attr.attr,
 	NULL
 };
 
@@ -37,8 +62,8 @@ static const struct attribute_group mk_top_group = {
 	.attrs = mk_top_attrs,
 };
 
-static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
-			 char *buf)
+static ssize_t pool_cpus_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
 {
 	cpumask_var_t mask;
 	ssize_t len;
@@ -51,7 +76,8 @@ static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return len;
 }
 
-static struct kobj_attribute cpus_attr = __ATTR_RO(cpus);
+static struct kobj_attribute pool_cpus_attr =
+	__ATTR(cpus, 0444, pool_cpus_show, NULL);
 
 static ssize_t memory_total_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
@@ -70,7 +96,7 @@ static ssize_t memory_free_show(struct kobject *kobj,
 static struct kobj_attribute memory_free_attr = __ATTR_RO(memory_free);
 
 static struct attribute *mk_pool_attrs[] = {
-	&cpus_attr.attr,
+	&pool_cpus_attr.attr,
 	&memory_total_attr.attr,
 	&memory_free_attr.attr,
 	NULL
@@ -79,6 +105,187 @@ static struct attribute *mk_pool_attrs[] = {
 static const struct attribute_group mk_pool_group = {
 	.attrs = mk_pool_attrs,
 };
+
+/* instances/NAME/: one directory per instance. */
+
+static struct mk_instance *to_instance(struct kobject *kobj)
+{
+	return container_of(kobj, struct mk_instance, kobj);
+}
+
+static ssize_t id_show(struct kobject *kobj, struct kobj_attribute *attr,
+		       char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_instance(kobj)->id);
+}
+
+static struct kobj_attribute id_attr = __ATTR_RO(id);
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  mk_state_name(READ_ONCE(to_instance(kobj)->state)));
+}
+
+static struct kobj_attribute state_attr = __ATTR_RO(state);
+
+static ssize_t instance_cpus_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%*pbl\n",
+			  cpumask_pr_args(&to_instance(kobj)->cpus));
+}
+
+static struct kobj_attribute instance_cpus_attr =
+	__ATTR(cpus, 0444, instance_cpus_show, NULL);
+
+static ssize_t memory_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", to_instance(kobj)->mem_size);
+}
+
+static struct kobj_attribute memory_attr = __ATTR_RO(memory);
+
+static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	int ret = mk_instance_control(to_instance(kobj), buf);
+
+	return ret ? ret : count;
+}
+
+static struct kobj_attribute control_attr = __ATTR_WO(control);
+
+static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	struct mk_instance *inst = to_instance(kobj);
+	u64 now = ktime_get_ns();
+	int len;
+
+	mutex_lock(&inst->lock);
+	len = sysfs_emit(buf, "state %s\nstarts %u\n",
+			 mk_state_name(inst->state), inst->starts);
+	if (inst->state == MK_STATE_RUNNING)
+		len += sysfs_emit_at(buf, len, "uptime_ms %llu\n",
+				     (now - inst->start_ns) / NSEC_PER_MSEC);
+	if (inst->ready_ns)
+		len += sysfs_emit_at(buf, len, "ready_ms %llu\n",
+				     (inst->ready_ns - inst->start_ns) /
+				     NSEC_PER_MSEC);
+	len += sysfs_emit_at(buf, len, "exit_reason %s\n",
+			     mk_exit_reason_name(inst->exit_reason));
+	len += sysfs_emit_at(buf, len, "console_bytes %llu\n",
+			     inst->starts ? mk_console_bytes(inst) : 0);
+	mutex_unlock(&inst->lock);
+	return len;
+}
+
+static struct kobj_attribute stats_attr = __ATTR_RO(stats);
+
+static struct attribute *mk_instance_attrs[] = {
+	&id_attr.attr,
+	&state_attr.attr,
+	&instance_cpus_attr.attr,
+	&memory_attr.attr,
+	&control_attr.attr,
+	&stats_attr.attr,
+	NULL
+};
+
+static ssize_t console_read(struct file *file, struct kobject *kobj,
+			    struct bin_attribute *attr, char *buf, loff_t off,
+			    size_t count)
+{
+	struct mk_instance *inst = to_instance(kobj);
+	ssize_t ret = 0;
+
+	mutex_lock(&inst->lock);
+	if (inst->starts)
+		ret = mk_console_read(inst, buf, off, count);
+	mutex_unlock(&inst->lock);
+	return ret;
+}
+
+static BIN_ATTR_ADMIN_RO(console, MK_CONSOLE_DATA_SIZE);
+
+static ssize_t handover_read(struct file *file, struct kobject *kobj,
+			     struct bin_attribute *attr, char *buf, loff_t off,
+			     size_t count)
+{
+	struct mk_instance *inst = to_instance(kobj);
+	ssize_t ret = 0;
+
+	mutex_lock(&inst->lock);
+	if (off < inst->handover_size) {
+		ret = min_t(size_t, count, inst->handover_size - off);
+		memcpy(buf, inst->handover + off, ret);
+	}
+	mutex_unlock(&inst->lock);
+	return ret;
+}
+
+static BIN_ATTR_ADMIN_RO(handover, MK_SHARED_FDT_MAX);
+
+static struct bin_attribute *mk_instance_bin_attrs[] = {
+	&bin_attr_console,
+	&bin_attr_handover,
+	NULL
+};
+
+static const struct attribute_group mk_instance_group = {
+	.attrs = mk_instance_attrs,
+	.bin_attrs = mk_instance_bin_attrs,
+};
+__ATTRIBUTE_GROUPS(mk_instance);
+
+static void mk_instance_release(struct kobject *kobj)
+{
+	struct mk_instance *inst = to_instance(kobj);
+
+	kfree(inst->handover);
+	kfree(inst);
+}
+
+const struct kobj_type mk_instance_ktype = {
+	.release	= mk_instance_release,
+	.sysfs_ops	= &kobj_sysfs_ops,
+	.default_groups	= mk_instance_groups,
+};
+
+/**
+ * mk_sysfs_add_instance() - show a new instance as instances/NAME
+ * @inst:	the instance, its kobject initialised with mk_instance_ktype
+ *
+ * Return: 0 or a negative errno.
+ */
+int mk_sysfs_add_instance(struct mk_instance *inst)
+{
+	int ret;
+
+	if (!mk_instances_kobj)
+		return -ENODEV;
+	ret = kobject_add(&inst->kobj, mk_instances_kobj, "%s", inst->name);
+	if (ret)
+		return ret;
+	inst->state_kn = sysfs_get_dirent(inst->kobj.sd, "state");
+	return 0;
+}
+
+/**
+ * mk_sysfs_remove_instance() - remove instances/NAME
+ * @inst:	the instance; the caller still holds its reference
+ */
+void mk_sysfs_remove_instance(struct mk_instance *inst)
+{
+	mutex_lock(&inst->lock);
+	sysfs_put(inst->state_kn);
+	inst->state_kn = NULL;
+	mutex_unlock(&inst->lock);
+	kobject_del(&inst->kobj);
+}
 
 static int __init mk_sysfs_init(void)
 {
@@ -102,6 +309,11 @@ static int __init mk_sysfs_init(void)
 	if (ret)
 		goto out_put_pool;
 
+	mk_instances_kobj = kobject_create_and_add("instances", mk_kobj);
+	if (!mk_instances_kobj) {
+		ret = -ENOMEM;
+		goto out_put_pool;
+	}
 	return 0;
 
 out_put_pool:

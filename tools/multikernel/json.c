@@ -3,8 +3,10 @@
  * mkctl: a tiny streaming JSON writer. Keys are NULL inside arrays and
  * for the outermost value. Output ends with a newline.
  */
+#include <errno.h>
 #include <stdlib.h>
 
+#include "cpulist.h"
 #include "json.h"
 
 #define JSON_MAX_DEPTH	16
@@ -131,4 +133,28 @@ void json_bool(struct json_writer *w, const char *key, bool val)
 {
 	json_member(w, key);
 	fputs(val ? "true" : "false", w->out);
+}
+
+/*
+ * A cpulist ("1-3,5") as an array of CPU numbers. Returns -EINVAL, and
+ * writes nothing, when @list does not parse.
+ */
+int json_cpulist(struct json_writer *w, const char *key, const char *list)
+{
+	bool *set = calloc(MKCTL_MAX_CPUS, sizeof(*set));
+	int i;
+
+	if (!set)
+		return -ENOMEM;
+	if (mk_cpulist_parse(list, set, MKCTL_MAX_CPUS)) {
+		free(set);
+		return -EINVAL;
+	}
+	json_start_array(w, key);
+	for (i = 0; i < MKCTL_MAX_CPUS; i++)
+		if (set[i])
+			json_u64(w, NULL, i);
+	json_end_array(w);
+	free(set);
+	return 0;
 }

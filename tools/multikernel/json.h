@@ -20,5 +20,6 @@ void json_end_array(struct json_writer *w);
 void json_string(struct json_writer *w, const char *key, const char *val);
 void json_u64(struct json_writer *w, const char *key, uint64_t val);
 void json_bool(struct json_writer *w, const char *key, bool val);
+int json_cpulist(struct json_writer *w, const char *key, const char *list);
 
 #endif /* MKCTL_JSON_H */

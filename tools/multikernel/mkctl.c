@@ -5,7 +5,8 @@
  * One file per command group; this one dispatches and holds the helpers
  * every command shares. See mkctl(8).
  */
-#include <getopt.h>
+#include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,18 @@ struct mkctl_cmd {
 
 static const struct mkctl_cmd mkctl_cmds[] = {
 	{ "pool", cmd_pool, "show the memory pool and the CPUs available" },
+	{ "create", cmd_create, "create an instance from pool CPUs and memory" },
+	{ "load", cmd_load, "load a kernel into an instance" },
+	{ "unload", cmd_unload, "unload an instance's kernel" },
+	{ "start", cmd_start, "boot the loaded kernel" },
+	{ "run", cmd_run, "create, load and start in one go" },
+	{ "stop", cmd_stop, "ask an instance to shut down" },
+	{ "kill", cmd_kill, "stop an instance at once" },
+	{ "restart", cmd_restart, "boot the loaded kernel again" },
+	{ "destroy", cmd_destroy, "give an instance's CPUs and memory back" },
+	{ "list", cmd_list, "list the instances" },
+	{ "status", cmd_status, "show an instance and its statistics" },
+	{ "log", cmd_log, "print an instance's console output" },
 };
 
 void mkctl_err(const char *cmd, const char *fmt, ...)
@@ -50,24 +63,123 @@ int mkctl_usage_error(const char *cmd, const char *fmt, ...)
 	return MKCTL_EXIT_USAGE;
 }
 
-/*
- * Parse the options every command takes. Returns -1 when the command
- * should go on (optind points at its first operand), or an exit status.
- */
-int mkctl_parse_common(const char *cmd, int argc, char **argv,
-		       void (*help)(void))
+#define MKCTL_OPT_BASE	0x100
+#define MKCTL_MAX_OPTS	16
+
+static const struct option mkctl_common_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "pretty", no_argument, NULL, 'p' },
+	{ "help", no_argument, NULL, 'h' },
+};
+
+/* A command's options, its tables made one. */
+struct mkctl_optset {
+	const struct mkctl_opt *opt[MKCTL_MAX_OPTS];
+	int n;
+	struct option lopts[ARRAY_SIZE(mkctl_common_opts) + MKCTL_MAX_OPTS + 1];
+	char sopts[3 * MKCTL_MAX_OPTS + 8];
+};
+
+static void mkctl_optset_add(struct mkctl_optset *set, const struct mkctl_opt *o)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
-	int c;
+	char *s = set->sopts + strlen(set->sopts);
+
+	if (set->n == MKCTL_MAX_OPTS)
+		abort();
+	set->lopts[ARRAY_SIZE(mkctl_common_opts) + set->n] =
+		(struct option){ o->name, o->has_arg, NULL,
+				 MKCTL_OPT_BASE + set->n };
+	set->opt[set->n++] = o;
+	*o->arg = NULL;
+	if (!o->key)
+		return;
+	*s++ = o->key;
+	if (o->has_arg != no_argument)
+		*s++ = ':';
+	if (o->has_arg == optional_argument)
+		*s++ = ':';
+	*s = '\0';
+}
+
+static const struct mkctl_opt *mkctl_optset_find(struct mkctl_optset *set,
+						 int c)
+{
+	int i;
+
+	if (c >= MKCTL_OPT_BASE)
+		return set->opt[c - MKCTL_OPT_BASE];
+	for (i = 0; i < set->n; i++)
+		if (set->opt[i]->key == c)
+			return set->opt[i];
+	return NULL;
+}
+
+/* An option's argument, checked and converted where it says how. */
+static int mkctl_opt_arg(const char *cmd, const struct mkctl_opt *o,
+			 const char *arg)
+{
+	unsigned long v;
+	char *end;
+
+	*o->arg = arg;
+	if (!o->secs || !*arg)		/* --wait alone: the default */
+		return -1;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (!isdigit((unsigned char)*arg) || *end || errno ||
+	    v > MKCTL_MAX_SECONDS)
+		return mkctl_usage_error(cmd,
+					 "--%s needs a number of seconds up to %d, not '%s'",
+					 o->name, MKCTL_MAX_SECONDS, arg);
+	*o->secs = v;
+	return -1;
+}
+
+static int mkctl_operands(struct mkctl_args *a, struct mkctl_optset *set,
+			  int argc, char **argv)
+{
+	int i;
+
+	if (a->operand != MKCTL_NONE) {
+		if (optind == argc)
+			return mkctl_usage_error(a->cmd, "missing NAME");
+		a->name = argv[optind++];
+		if (!mkctl_valid_name(a->name))
+			return mkctl_usage_error(a->cmd,
+						 "invalid name '%s' (1 to %d letters, digits, '_' or '-')",
+						 a->name, MULTIKERNEL_NAME_MAX);
+	}
+	if (optind < argc)
+		return mkctl_usage_error(a->cmd, "unexpected argument '%s'",
+					 argv[optind]);
+	for (i = 0; i < set->n; i++)
+		if (set->opt[i]->required && !*set->opt[i]->arg)
+			return mkctl_usage_error(a->cmd, "missing --%s %s",
+						 set->opt[i]->name,
+						 set->opt[i]->required);
+	return a->check ? a->check(a->cmd) : -1;
+}
+
+/*
+ * Parse a command's options and operands, then check that multikernel
+ * is there and, for MKCTL_INSTANCE, that the instance exists. Returns -1
+ * when the command should go on, or an exit status: after --help, a
+ * usage error or a failed check.
+ */
+int mkctl_parse(struct mkctl_args *a, int argc, char **argv)
+{
+	struct mkctl_optset set = { .sopts = ":jph" };
+	const struct mkctl_opt *o;
+	int c, t, ret;
+
+	memcpy(set.lopts, mkctl_common_opts, sizeof(mkctl_common_opts));
+	for (t = 0; t < MKCTL_OPT_TABLES && a->opts[t]; t++)
+		for (o = a->opts[t]; o->name; o++)
+			mkctl_optset_add(&set, o);
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+jph", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, set.sopts, set.lopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			mkctl_opts.json = true;
@@ -77,14 +189,119 @@ int mkctl_parse_common(const char *cmd, int argc, char **argv,
 			mkctl_opts.pretty = true;
 			break;
 		case 'h':
-			help();
+			a->help();
 			return MKCTL_EXIT_OK;
-		default:
-			return mkctl_usage_error(cmd, "unknown option '%s'",
+		case ':':
+			return mkctl_usage_error(a->cmd,
+						 "option '%s' needs an argument",
 						 argv[optind - 1]);
+		default:
+			o = c == '?' ? NULL : mkctl_optset_find(&set, c);
+			if (!o)
+				return mkctl_usage_error(a->cmd,
+							 "unknown option '%s'",
+							 argv[optind - 1]);
+			ret = mkctl_opt_arg(a->cmd, o, optarg ? optarg : "");
+			if (ret >= 0)
+				return ret;
+		}
+	}
+	ret = mkctl_operands(a, &set, argc, argv);
+	if (ret >= 0)
+		return ret;
+
+	snprintf(a->what, sizeof(a->what), "%s%s%s", a->cmd,
+		 a->name ? " " : "", a->name ? a->name : "");
+	if (mk_sysfs_check_root(a->what))
+		return MKCTL_EXIT_FAILED;
+	if (a->operand == MKCTL_INSTANCE) {
+		ret = mk_inst_exists(a->name);
+		if (ret) {
+			mkctl_fail(a->what, a->name, -ret);
+			return MKCTL_EXIT_FAILED;
 		}
 	}
 	return -1;
+}
+
+/* Instance names the kernel accepts: [A-Za-z0-9_-]{1,31}. */
+bool mkctl_valid_name(const char *name)
+{
+	const char *s;
+
+	for (s = name; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return false;
+	return s != name && s - name <= MULTIKERNEL_NAME_MAX;
+}
+
+/* A decimal number, digits only. Returns 0, -EINVAL or -ERANGE. */
+int mkctl_parse_u64(const char *str, uint64_t *val)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*str || strspn(str, "0123456789") != strlen(str))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(str, &end, 10);
+	if (errno)
+		return -ERANGE;
+	*val = v;
+	return 0;
+}
+
+/* SIZE: bytes, or a number followed by K, M, G or T (powers of 1024). */
+int mkctl_parse_size(const char *str, uint64_t *bytes)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v;
+	const char *unit;
+	int shift = 0;
+	char *end;
+
+	if (!isdigit((unsigned char)*str))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(str, &end, 10);
+	if (errno)
+		return -ERANGE;
+	if (*end) {
+		unit = strchr(units, toupper((unsigned char)*end));
+		if (!unit || end[1])
+			return -EINVAL;
+		shift = 10 * (unit - units + 1);
+	}
+	if (v > UINT64_MAX >> shift)
+		return -ERANGE;
+	*bytes = (uint64_t)v << shift;
+	return 0;
+}
+
+/* strerror(), with the advice the usual failures need. */
+const char *mkctl_strerror(int err)
+{
+	if (err == EPERM || err == EACCES)
+		return "permission denied (run as root)";
+	return strerror(err);
+}
+
+/* Is @s one of the strings of the NULL-terminated @list? */
+bool mkctl_in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(s, *list))
+			return true;
+	return false;
+}
+
+/* Report a failure that needs no command-specific words. */
+void mkctl_fail(const char *what, const char *name, int err)
+{
+	if (err == ENOENT)
+		mkctl_err(what, "no instance named '%s'", name);
+	else
+		mkctl_err(what, "%s", mkctl_strerror(err));
 }
 
 static void mkctl_help(FILE *out)
@@ -110,7 +327,8 @@ static void mkctl_help(FILE *out)
 		"  -h, --help     this text\n"
 		"  -V, --version  print the version of mkctl\n"
 		"\n"
-		"Environment: MKCTL_SYSFS replaces /sys/kernel/multikernel.\n"
+		"Environment: MKCTL_SYSFS replaces /sys/kernel/multikernel,\n"
+		"MKCTL_CPU_SYSFS replaces /sys/devices/system/cpu.\n"
 		"Exit status: 0 success, 1 operation failed, 2 usage error.\n");
 }
 

@@ -5,16 +5,38 @@
 #ifndef MKCTL_H
 #define MKCTL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/compiler.h>
 #include <linux/kernel.h>
 
+#include "cpulist.h"
+
+#if __has_include("linux/multikernel.h")
+#include <linux/multikernel.h>
+#endif
+
+/* Uapi headers older than mkctl: the values of linux/multikernel.h. */
+#ifndef MULTIKERNEL_NAME_MAX
+#define MULTIKERNEL_NAME_MAX		31
+#endif
+#ifndef KEXEC_FILE_MULTIKERNEL
+#define KEXEC_FILE_MULTIKERNEL		0x80000000UL
+#define KEXEC_FILE_MK_ID_SHIFT		16
+#define KEXEC_FILE_MK_ID_MASK		(0xffUL << KEXEC_FILE_MK_ID_SHIFT)
+#define KEXEC_FILE_MK_ID(id)		\
+	(((unsigned long)(id) << KEXEC_FILE_MK_ID_SHIFT) & KEXEC_FILE_MK_ID_MASK)
+#endif
+
 /* Exit statuses, as documented in mkctl(8). */
 #define MKCTL_EXIT_OK		0
 #define MKCTL_EXIT_FAILED	1
 #define MKCTL_EXIT_USAGE	2
+
+#define MKCTL_MIB_SHIFT		20
+#define MKCTL_MAX_SECONDS	86400
 
 /* Options every command takes. */
 struct mkctl_opts {
@@ -24,10 +46,51 @@ struct mkctl_opts {
 
 extern struct mkctl_opts mkctl_opts;
 
+/*
+ * One option of a command, beside --json, --pretty and --help which all
+ * take. After parsing, *arg is NULL when the option was not given and ""
+ * for a flag or for an optional argument that was left out.
+ */
+struct mkctl_opt {
+	const char *name;	/* long name, without "--" */
+	int key;		/* short option letter, or 0 */
+	int has_arg;		/* no_, required_ or optional_argument */
+	const char **arg;
+	const char *required;	/* metavar of an option that must be given */
+	unsigned int *secs;	/* the argument is seconds: store them here */
+};
+
+/* The operand of a command. */
+enum mkctl_operand {
+	MKCTL_NONE,
+	MKCTL_NEW,		/* NAME of an instance to create */
+	MKCTL_INSTANCE,		/* NAME of an instance that must exist */
+};
+
+#define MKCTL_OPT_TABLES	3
+
+/* What a command takes, and what parsing found. */
+struct mkctl_args {
+	const char *cmd;
+	void (*help)(void);
+	/* option tables, each ending with { } */
+	const struct mkctl_opt *opts[MKCTL_OPT_TABLES];
+	enum mkctl_operand operand;
+	/* more usage checks, after parsing: -1 or an exit status */
+	int (*check)(const char *cmd);
+	const char *name;
+	char what[64];			/* "cmd NAME": how errors start */
+};
+
 __printf(2, 3) void mkctl_err(const char *cmd, const char *fmt, ...);
 __printf(2, 3) int mkctl_usage_error(const char *cmd, const char *fmt, ...);
-int mkctl_parse_common(const char *cmd, int argc, char **argv,
-		       void (*help)(void));
+int mkctl_parse(struct mkctl_args *args, int argc, char **argv);
+bool mkctl_valid_name(const char *name);
+int mkctl_parse_u64(const char *str, uint64_t *val);
+int mkctl_parse_size(const char *str, uint64_t *bytes);
+const char *mkctl_strerror(int err);
+bool mkctl_in_list(const char *s, const char *const *list);
+void mkctl_fail(const char *what, const char *name, int err);
 
 /* sysfs.c: the only code that knows where the files are. */
 const char *mk_sysfs_root(void);
@@ -35,8 +98,59 @@ int mk_sysfs_check_root(const char *cmd);
 int mk_sysfs_read(const char *rel, char *buf, size_t len);
 int mk_sysfs_read_u64(const char *rel, uint64_t *val);
 int mk_sysfs_write(const char *rel, const char *val);
+int mk_sysfs_pread(int fd, char *buf, size_t len);
+int mk_inst_read(const char *name, const char *attr, char *buf, size_t len);
+int mk_inst_read_u64(const char *name, const char *attr, uint64_t *val);
+int mk_inst_write(const char *name, const char *attr, const char *val);
+int mk_inst_open(const char *name, const char *attr);
+int mk_inst_read_all(const char *name, const char *attr, char **buf,
+		     size_t *len);
+int mk_inst_exists(const char *name);
+int mk_inst_list(char ***names, size_t *count);
+void mk_inst_list_free(char **names, size_t count);
+int mk_cpu_online(int cpu);
+int mk_cpu_set_online(int cpu, bool online);
+
+/* instance.c: create and destroy, shared with run. */
+struct mk_create_req {
+	const char *cpus;
+	const char *memory;
+	const char *offline;
+	uint64_t bytes;
+	bool cpu_set[MKCTL_MAX_CPUS];
+	bool offlined[MKCTL_MAX_CPUS];	/* what mk_create() took offline */
+};
+
+extern struct mk_create_req mk_create_req;
+extern const struct mkctl_opt mk_create_opts[];
+int mk_create_check(const char *cmd);
+int mk_create(const char *what, const char *name);
+int mk_destroy(const char *what, const char *name);
+void mk_cpus_online_again(void);
+bool mk_stats_next(char **pos, char **key, char **val);
+
+/* lifecycle.c: control writes and waiting for states, shared with run. */
+#define MK_STATE_MAX		32
+extern const char *const mk_busy_states[];
+extern const struct mkctl_opt mk_wait_opts[];
+int mk_control(const char *what, const char *name, const char *verb);
+int mk_wait_state(const char *name, const char *const *while_in,
+		  unsigned int secs, char *state, size_t len);
+int mk_wait_if_asked(const char *what, const char *name);
 
 /* Commands. */
 int cmd_pool(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_unload(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 #endif /* MKCTL_H */

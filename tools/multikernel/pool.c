@@ -2,7 +2,6 @@
 /*
  * mkctl pool: what the multikernel pool holds.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +9,6 @@
 #include "cpulist.h"
 #include "json.h"
 #include "mkctl.h"
-
-#define MIB_SHIFT	20
 
 static void pool_help(void)
 {
@@ -26,14 +23,8 @@ static void pool_help(void)
 static int pool_print_json(uint64_t version, uint64_t total, uint64_t free,
 			   const char *cpus)
 {
-	static bool set[MKCTL_MAX_CPUS];
 	struct json_writer *w;
-	int i;
 
-	if (mk_cpulist_parse(cpus, set, MKCTL_MAX_CPUS)) {
-		mkctl_err("pool", "cannot parse pool/cpus \"%s\"", cpus);
-		return MKCTL_EXIT_FAILED;
-	}
 	w = json_new(stdout, mkctl_opts.pretty);
 	if (!w) {
 		mkctl_err("pool", "out of memory");
@@ -44,11 +35,7 @@ static int pool_print_json(uint64_t version, uint64_t total, uint64_t free,
 	json_u64(w, "memory_total", total);
 	json_u64(w, "memory_free", free);
 	json_string(w, "cpus", cpus);
-	json_start_array(w, "cpu_list");
-	for (i = 0; i < MKCTL_MAX_CPUS; i++)
-		if (set[i])
-			json_u64(w, NULL, i);
-	json_end_array(w);
+	json_cpulist(w, "cpu_list", cpus);
 	json_end_object(w);
 	json_destroy(w);
 	return MKCTL_EXIT_OK;
@@ -56,18 +43,15 @@ static int pool_print_json(uint64_t version, uint64_t total, uint64_t free,
 
 int cmd_pool(int argc, char **argv)
 {
+	struct mkctl_args a = { .cmd = "pool", .help = pool_help };
+	static bool set[MKCTL_MAX_CPUS];
 	uint64_t version, total, free;
 	char cpus[4096];
 	int ret;
 
-	ret = mkctl_parse_common("pool", argc, argv, pool_help);
+	ret = mkctl_parse(&a, argc, argv);
 	if (ret >= 0)
 		return ret;
-	if (optind < argc)
-		return mkctl_usage_error("pool", "unexpected argument '%s'",
-					 argv[optind]);
-	if (mk_sysfs_check_root("pool"))
-		return MKCTL_EXIT_FAILED;
 
 	ret = mk_sysfs_read_u64("version", &version);
 	if (!ret)
@@ -81,6 +65,10 @@ int cmd_pool(int argc, char **argv)
 			  strerror(-ret));
 		return MKCTL_EXIT_FAILED;
 	}
+	if (mk_cpulist_parse(cpus, set, MKCTL_MAX_CPUS)) {
+		mkctl_err("pool", "cannot parse pool/cpus \"%s\"", cpus);
+		return MKCTL_EXIT_FAILED;
+	}
 
 	if (mkctl_opts.json)
 		return pool_print_json(version, total, free, cpus);
@@ -89,8 +77,8 @@ int cmd_pool(int argc, char **argv)
 		printf("memory:  none reserved (boot with multikernel_pool=SIZE)\n");
 	else
 		printf("memory:  %llu MiB free of %llu MiB\n",
-		       (unsigned long long)free >> MIB_SHIFT,
-		       (unsigned long long)total >> MIB_SHIFT);
+		       (unsigned long long)free >> MKCTL_MIB_SHIFT,
+		       (unsigned long long)total >> MKCTL_MIB_SHIFT);
 	printf("cpus:    %s\n", *cpus ? cpus : "none (offline a CPU to add it)");
 	return MKCTL_EXIT_OK;
 }

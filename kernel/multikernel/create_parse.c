@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Multikernel: parser for writes to /sys/kernel/multikernel/create,
+ *
+ *	NAME cpus=LIST memory=SIZE
+ *
+ * Only the syntax is checked here; whether the CPUs and memory can be had
+ * is decided when the instance is created.
+ */
+
+#include <linux/cpumask.h>
+#include <linux/ctype.h>
+#include <linux/errno.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
+#include "internal.h"
+
+/* Longest line accepted: a name, a long CPU list and a size. */
+#define MK_CREATE_MAX_LEN	1024
+
+/**
+ * mk_name_valid() - is this a valid instance name?
+ * @name:	NUL-terminated candidate
+ *
+ * Names are 1..%MULTIKERNEL_NAME_MAX characters of [A-Za-z0-9_-]: safe
+ * as a sysfs directory name and in shell scripts.
+ *
+ * Return: true if valid.
+ */
+bool mk_name_valid(const char *name)
+{
+	size_t len = strnlen(name, MULTIKERNEL_NAME_MAX + 1);
+	size_t i;
+
+	if (!len || len > MULTIKERNEL_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && name[i] != '_' && name[i] != '-')
+			return false;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_name_valid);
+
+static int mk_create_parse_memory(const char *val, u64 *size, const char **why)
+{
+	const char *s = val;
+	int ret;
+
+	ret = mk_parse_size(&s, size);
+	if (ret || *s) {
+		*why = "memory= is not a size (e.g. 256M)";
+		return -EINVAL;
+	}
+	if (!*size) {
+		*why = "memory= is zero";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int mk_create_parse_cpus(const char *val, struct cpumask *cpus,
+				const char **why)
+{
+	if (!*val || cpulist_parse(val, cpus)) {
+		*why = "cpus= is not a CPU list (e.g. 2-3)";
+		return -EINVAL;
+	}
+	if (cpumask_empty(cpus)) {
+		*why = "cpus= is empty";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * mk_create_parse() - parse "NAME cpus=LIST memory=SIZE"
+ * @buf:	what user space wrote; one trailing newline is allowed
+ * @req:	filled in on success
+ * @why:	on failure, a short reason for the kernel log
+ *
+ * Keys may come in any order, each exactly once; unknown keys are refused.
+ *
+ * Return: 0, or -EINVAL for anything malformed, -EOPNOTSUPP for keys
+ * that this version knows but does not implement (device=).
+ */
+int mk_create_parse(const char *buf, struct mk_create_req *req,
+		    const char **why)
+{
+	bool have_cpus = false, have_mem = false;
+	char *copy, *rest, *tok;
+	int ret = -EINVAL;
+
+	if (strnlen(buf, MK_CREATE_MAX_LEN + 1) > MK_CREATE_MAX_LEN) {
+		*why = "line too long";
+		return -EINVAL;
+	}
+	copy = kstrdup(buf, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	rest = strim(copy);
+
+	tok = strsep(&rest, " ");
+	if (!tok || !mk_name_valid(tok)) {
+		*why = "bad name (1-31 characters of A-Z a-z 0-9 _ -)";
+		goto out;
+	}
+	strscpy(req->name, tok, sizeof(req->name));
+
+	while ((tok = strsep(&rest, " ")) != NULL) {
+		if (!*tok)
+			continue;
+		if (str_has_prefix(tok, "cpus=") && !have_cpus) {
+			ret = mk_create_parse_cpus(tok + 5, &req->cpus, why);
+			have_cpus = true;
+		} else if (str_has_prefix(tok, "memory=") && !have_mem) {
+			ret = mk_create_parse_memory(tok + 7, &req->mem_size, why);
+			have_mem = true;
+		} else if (str_has_prefix(tok, "device=")) {
+			*why = "device= is not supported yet";
+			ret = -EOPNOTSUPP;
+		} else {
+			*why = "unknown or repeated key";
+			ret = -EINVAL;
+		}
+		if (ret)
+			goto out;
+	}
+
+	ret = -EINVAL;
+	if (!have_cpus)
+		*why = "missing cpus=";
+	else if (!have_mem)
+		*why = "missing memory=";
+	else
+		ret = 0;
+out:
+	kfree(copy);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_create_parse);

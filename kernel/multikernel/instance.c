@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Multikernel: instances and their lifecycle.
+ *
+ *   empty --load--> loaded --start--> starting --ready--> running
+ *   running --poweroff/reboot in the spawn, or kill--> stopped
+ *   starting/running --panic, boot timeout, protocol error--> crashed
+ *   stopped/crashed --start/restart--> starting (same image, no reload)
+ *
+ * An instance owns its memory (RAM and shared area, from the pool) from
+ * create to destroy, and its CPUs from create until it stops and again
+ * from each start. Whenever it stops, for whatever reason, its CPUs get
+ * INIT before they are given back, so nothing of the spawn keeps running.
+ */
+
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/io.h>
+#include <linux/kobject.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/vmalloc.h>
+
+#include "internal.h"
+
+/* How often the host looks at a running spawn's shared header. */
+#define MK_WATCH_INTERVAL_MS	20
+/* How long a spawn may take from start to "ready". */
+#define MK_BOOT_TIMEOUT_MS	(120 * MSEC_PER_SEC)
+
+static LIST_HEAD(mk_instances);
+/* Protects mk_instances and the uniqueness of names and ids. */
+static DEFINE_MUTEX(mk_instances_lock);
+
+static const char * const mk_state_names[] = {
+	[MK_STATE_EMPTY]	= "empty",
+	[MK_STATE_LOADED]	= "loaded",
+	[MK_STATE_STARTING]	= "starting",
+	[MK_STATE_RUNNING]	= "running",
+	[MK_STATE_STOPPING]	= "stopping",
+	[MK_STATE_STOPPED]	= "stopped",
+	[MK_STATE_CRASHED]	= "crashed",
+};
+
+static const char * const mk_exit_reason_names[] = {
+	[MK_EXIT_NONE]		= "none",
+	[MK_EXIT_POWEROFF]	= "poweroff",
+	[MK_EXIT_REBOOT]	= "reboot",
+	[MK_EXIT_HALT]		= "halt",
+	[MK_EXIT_PANIC]		= "panic",
+	[MK_EXIT_KILLED]	= "killed",
+	[MK_EXIT_BOOT_TIMEOUT]	= "boot-timeout",
+	[MK_EXIT_PROTOCOL]	= "protocol-error",
+};
+
+/**
+ * mk_state_name() - the sysfs name of a state
+ * @state:	the state
+ *
+ * Return: a constant string.
+ */
+const char *mk_state_name(enum mk_state state)
+{
+	return mk_state_names[state];
+}
+
+/**
+ * mk_exit_reason_name() - the name of an exit reason, as shown in stats
+ * @reason:	the reason
+ *
+ * Return: a constant string.
+ */
+const char *mk_exit_reason_name(enum mk_exit_reason reason)
+{
+	return mk_exit_reason_names[reason];
+}
+
+static bool mk_state_active(enum mk_state state)
+{
+	return state == MK_STATE_STARTING || state == MK_STATE_RUNNING ||
+	       state == MK_STATE_STOPPING;
+}
+
+static void mk_set_state(struct mk_instance *inst, enum mk_state state)
+{
+	lockdep_assert_held(&inst->lock);
+	if (inst->state == state)
+		return;
+	inst->state = state;
+	if (inst->state_kn)
+		sysfs_notify_dirent(inst->state_kn);
+}
+
+static struct mk_shared_header *mk_header(struct mk_instance *inst)
+{
+	return phys_to_virt(inst->shared_base + MK_SHARED_HEADER);
+}
+
+/*
+ * The spawn is gone or must go: reset its CPUs with INIT, give them back
+ * and record why. Safe whatever the spawn is doing.
+ */
+static void mk_instance_halt(struct mk_instance *inst, enum mk_state state,
+			     enum mk_exit_reason reason)
+{
+	lockdep_assert_held(&inst->lock);
+	mk_arch_reset_cpus(inst);
+	if (inst->cpus_owned) {
+		mk_cpus_release(&inst->cpus);
+		inst->cpus_owned = false;
+	}
+	inst->exit_reason = reason;
+	inst->stop_ns = ktime_get_ns();
+	mk_set_state(inst, state);
+	pr_info("%s: %s (%s)\n", inst->name, mk_state_name(state),
+		mk_exit_reason_name(reason));
+}
+
+/* Read what the spawn says about itself; never trust it. */
+static void mk_instance_check(struct mk_instance *inst)
+{
+	struct mk_shared_header *hdr = mk_header(inst);
+	u32 spawn_state, reason;
+
+	spawn_state = le32_to_cpu(smp_load_acquire(&hdr->spawn_state));
+	reason = le32_to_cpu(READ_ONCE(hdr->exit_reason));
+
+	switch (spawn_state) {
+	case MK_SPAWN_BOOTING:
+		if (inst->state == MK_STATE_STARTING &&
+		    ktime_get_ns() - inst->start_ns >
+		    MK_BOOT_TIMEOUT_MS * NSEC_PER_MSEC)
+			mk_instance_halt(inst, MK_STATE_CRASHED,
+					 MK_EXIT_BOOT_TIMEOUT);
+		return;
+	case MK_SPAWN_READY:
+		if (inst->state == MK_STATE_STARTING) {
+			inst->ready_ns = ktime_get_ns();
+			mk_set_state(inst, MK_STATE_RUNNING);
+			pr_info("%s: running (ready %llu ms after start)\n",
+				inst->name,
+				(inst->ready_ns - inst->start_ns) / NSEC_PER_MSEC);
+		}
+		return;
+	case MK_SPAWN_HALTED:
+		if (reason >= MK_EXIT_POWEROFF && reason <= MK_EXIT_HALT) {
+			mk_instance_halt(inst, MK_STATE_STOPPED, reason);
+			return;
+		}
+		break;
+	case MK_SPAWN_PANICKED:
+		mk_instance_halt(inst, MK_STATE_CRASHED, MK_EXIT_PANIC);
+		return;
+	}
+	pr_warn_ratelimited("%s: bad state %u / exit reason %u in shared memory\n",
+			    inst->name, spawn_state, reason);
+	mk_instance_halt(inst, MK_STATE_CRASHED, MK_EXIT_PROTOCOL);
+}
+
+static void mk_instance_watch(struct work_struct *work)
+{
+	struct mk_instance *inst = container_of(to_delayed_work(work),
+						struct mk_instance, watch);
+
+	mutex_lock(&inst->lock);
+	if (mk_state_active(inst->state)) {
+		mk_instance_check(inst);
+		if (mk_state_active(inst->state))
+			schedule_delayed_work(&inst->watch,
+					      msecs_to_jiffies(MK_WATCH_INTERVAL_MS));
+	}
+	mutex_unlock(&inst->lock);
+}
+
+/* Copy the image into the instance's RAM, exactly as it was loaded. */
+static void mk_image_install(struct mk_instance *inst)
+{
+	const struct mk_image *image = inst->image;
+	unsigned int i;
+
+	for (i = 0; i < image->nr_segments; i++) {
+		const struct mk_segment *seg = &image->segments[i];
+		void *dst = phys_to_virt(seg->mem);
+
+		memcpy(dst, seg->buf, seg->bufsz);
+		memset(dst + seg->bufsz, 0, seg->memsz - seg->bufsz);
+	}
+}
+
+/* Fresh header, console ring and handover FDT for the next start. */
+static int mk_shared_prepare(struct mk_instance *inst)
+{
+	void *shared = phys_to_virt(inst->shared_base);
+	struct mk_shared_header *hdr = shared + MK_SHARED_HEADER;
+	void *fdt = shared + MK_SHARED_FDT;
+	unsigned int cpu, i = 0;
+	int size;
+
+	for_each_cpu(cpu, &inst->cpus)
+		inst->apic_ids[i++] = mk_arch_cpu_hw_id(cpu);
+
+	size = mk_handover_build(inst, fdt, MK_SHARED_FDT_MAX);
+	if (size < 0)
+		return size;
+
+	kfree(inst->handover);
+	inst->handover = kmemdup(fdt, size, GFP_KERNEL);
+	inst->handover_size = inst->handover ? size : 0;
+	if (!inst->handover)
+		return -ENOMEM;
+
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->magic = cpu_to_le32(MK_SHARED_MAGIC);
+	hdr->version = cpu_to_le32(MK_SHARED_VERSION);
+	mk_console_reset(inst);
+	return 0;
+}
+
+static int mk_instance_start(struct mk_instance *inst)
+{
+	int ret;
+
+	switch (inst->state) {
+	case MK_STATE_EMPTY:
+		pr_warn_ratelimited("%s: start: no kernel loaded\n", inst->name);
+		return -ENODATA;
+	case MK_STATE_LOADED:
+	case MK_STATE_STOPPED:
+	case MK_STATE_CRASHED:
+		break;
+	default:
+		pr_warn_ratelimited("%s: start: already %s\n", inst->name,
+				    mk_state_name(inst->state));
+		return -EBUSY;
+	}
+
+	if (!inst->cpus_owned) {
+		ret = mk_cpus_claim(&inst->cpus, inst->name);
+		if (ret)
+			return ret;
+		inst->cpus_owned = true;
+	}
+
+	mk_image_install(inst);
+	ret = mk_shared_prepare(inst);
+	if (ret)
+		goto out_release;
+
+	inst->start_ns = ktime_get_ns();
+	inst->ready_ns = 0;
+	inst->exit_reason = MK_EXIT_NONE;
+	ret = mk_arch_start(inst);
+	if (ret)
+		goto out_release;
+
+	inst->starts++;
+	mk_set_state(inst, MK_STATE_STARTING);
+	schedule_delayed_work(&inst->watch,
+			      msecs_to_jiffies(MK_WATCH_INTERVAL_MS));
+	return 0;
+
+out_release:
+	mk_arch_reset_cpus(inst);
+	mk_cpus_release(&inst->cpus);
+	inst->cpus_owned = false;
+	pr_warn_ratelimited("%s: start failed (%d)\n", inst->name, ret);
+	return ret;
+}
+
+static int mk_instance_kill(struct mk_instance *inst)
+{
+	if (!mk_state_active(inst->state)) {
+		pr_warn_ratelimited("%s: kill: not running (%s)\n", inst->name,
+				    mk_state_name(inst->state));
+		return -EINVAL;
+	}
+	mk_instance_halt(inst, MK_STATE_STOPPED, MK_EXIT_KILLED);
+	return 0;
+}
+
+/**
+ * mk_instance_control() - act on a write to instances/NAME/control
+ * @inst:	the instance
+ * @verb:	"start", "stop", "kill" or "restart", trailing newline allowed
+ *
+ * Return: 0, -EINVAL for an unknown verb or one that does not fit the
+ * state, -ENODATA to start without an image, -EBUSY to start while
+ * running, -EOPNOTSUPP for stop (needs the mailbox), or what the start
+ * failed with.
+ */
+int mk_instance_control(struct mk_instance *inst, const char *verb)
+{
+	int ret;
+
+	mutex_lock(&inst->lock);
+	if (sysfs_streq(verb, "start")) {
+		ret = mk_instance_start(inst);
+	} else if (sysfs_streq(verb, "kill")) {
+		ret = mk_instance_kill(inst);
+	} else if (sysfs_streq(verb, "restart")) {
+		if (mk_state_active(inst->state))
+			mk_instance_halt(inst, MK_STATE_STOPPED, MK_EXIT_KILLED);
+		ret = mk_instance_start(inst);
+	} else if (sysfs_streq(verb, "stop")) {
+		pr_warn_ratelimited("%s: graceful stop is not implemented yet; use kill\n",
+				    inst->name);
+		ret = -EOPNOTSUPP;
+	} else {
+		pr_warn_ratelimited("%s: unknown control verb (start, stop, kill, restart)\n",
+				    inst->name);
+		ret = -EINVAL;
+	}
+	mutex_unlock(&inst->lock);
+	return ret;
+}
+
+/**
+ * mk_image_free() - free an image built by the loader
+ * @image:	the image, may be NULL
+ */
+void mk_image_free(struct mk_image *image)
+{
+	unsigned int i;
+
+	if (!image)
+		return;
+	for (i = 0; i < image->nr_segments; i++)
+		vfree(image->segments[i].buf);
+	kfree(image->segments);
+	kfree(image);
+}
+
+/**
+ * mk_instance_set_image() - install a freshly loaded image, or none
+ * @inst:	the instance, locked, not running
+ * @image:	the new image; NULL unloads
+ */
+void mk_instance_set_image(struct mk_instance *inst, struct mk_image *image)
+{
+	lockdep_assert_held(&inst->lock);
+	mk_image_free(inst->image);
+	inst->image = image;
+	mk_set_state(inst, image ? MK_STATE_LOADED : MK_STATE_EMPTY);
+}
+
+static struct mk_instance *mk_find_locked(const char *name, unsigned int id)
+{
+	struct mk_instance *inst;
+
+	lockdep_assert_held(&mk_instances_lock);
+	list_for_each_entry(inst, &mk_instances, node)
+		if ((name && !strcmp(inst->name, name)) || inst->id == id)
+			return inst;
+	return NULL;
+}
+
+/**
+ * mk_instance_get_by_id() - look an instance up by id and hold it
+ * @id:		the id
+ *
+ * Return: the instance with a reference (drop it with mk_instance_put()),
+ * or NULL.
+ */
+struct mk_instance *mk_instance_get_by_id(unsigned int id)
+{
+	struct mk_instance *inst;
+
+	mutex_lock(&mk_instances_lock);
+	inst = id ? mk_find_locked(NULL, id) : NULL;
+	if (inst)
+		kobject_get(&inst->kobj);
+	mutex_unlock(&mk_instances_lock);
+	return inst;
+}
+
+/**
+ * mk_instance_put() - drop a reference taken by mk_instance_get_by_id()
+ * @inst:	the instance
+ */
+void mk_instance_put(struct mk_instance *inst)
+{
+	kobject_put(&inst->kobj);
+}
+
+static unsigned int mk_free_id_locked(void)
+{
+	unsigned int id;
+
+	for (id = 1; id <= MK_MAX_INSTANCES; id++)
+		if (!mk_find_locked(NULL, id))
+			return id;
+	return 0;
+}
+
+/* Give back everything an instance holds. It must not be running. */
+static void mk_instance_release_resources(struct mk_instance *inst)
+{
+	if (inst->cpus_owned)
+		mk_cpus_release(&inst->cpus);
+	inst->cpus_owned = false;
+	if (inst->mem_base)
+		mk_memory_free(inst->mem_base, inst->mem_size);
+	if (inst->shared_base)
+		mk_memory_free(inst->shared_base, MK_SHARED_SIZE);
+	inst->mem_base = 0;
+	inst->shared_base = 0;
+	mk_image_free(inst->image);
+	inst->image = NULL;
+}
+
+/**
+ * mk_instance_create() - create an instance from a "create" line
+ * @buf:	"NAME cpus=LIST memory=SIZE"
+ *
+ * Return: 0, or -EINVAL (syntax, name, CPU 0, no such CPU, memory 0),
+ * -EEXIST (name taken), -EBUSY (CPU online or owned), -ENOSPC (no pool
+ * memory or instance slot), -EOPNOTSUPP (device=), -ENOMEM. On failure
+ * nothing is left behind.
+ */
+int mk_instance_create(const char *buf)
+{
+	struct mk_create_req *req;
+	struct mk_instance *inst;
+	const char *why;
+	int ret;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	ret = mk_create_parse(buf, req, &why);
+	if (ret) {
+		pr_warn_ratelimited("create: %s\n", why);
+		goto out_free_req;
+	}
+
+	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	if (!inst) {
+		ret = -ENOMEM;
+		goto out_free_req;
+	}
+	kobject_init(&inst->kobj, &mk_instance_ktype);
+	mutex_init(&inst->lock);
+	INIT_DELAYED_WORK(&inst->watch, mk_instance_watch);
+	strscpy(inst->name, req->name, sizeof(inst->name));
+	cpumask_copy(&inst->cpus, &req->cpus);
+	inst->mem_size = round_up(req->mem_size, MK_POOL_GRANULE);
+
+	mutex_lock(&mk_instances_lock);
+	if (mk_find_locked(inst->name, 0)) {
+		pr_warn_ratelimited("create %s: an instance with that name exists\n",
+				    inst->name);
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	if (cpumask_weight(&inst->cpus) > MK_SPAWN_MAX_CPUS) {
+		pr_warn_ratelimited("create %s: more than %d CPUs\n", inst->name,
+				    MK_SPAWN_MAX_CPUS);
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	inst->id = mk_free_id_locked();
+	if (!inst->id) {
+		pr_warn_ratelimited("create %s: all %d instance slots in use\n",
+				    inst->name, MK_MAX_INSTANCES);
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
+	ret = mk_arch_claim_low_slot(inst);
+	if (ret) {
+		pr_warn_ratelimited("create %s: no low-memory slot (boot with multikernel_pool=?)\n",
+				    inst->name);
+		goto out_unlock;
+	}
+	ret = mk_cpus_claim(&inst->cpus, inst->name);
+	if (ret)
+		goto out_unlock;
+	inst->cpus_owned = true;
+
+	ret = -ENOSPC;
+	inst->mem_base = mk_memory_alloc(inst->mem_size);
+	if (!inst->mem_base) {
+		pr_warn_ratelimited("create %s: %llu MiB of RAM not available in the pool (%llu MiB free)\n",
+				    inst->name, inst->mem_size >> 20,
+				    mk_memory_available() >> 20);
+		goto out_release;
+	}
+	inst->shared_base = mk_memory_alloc(MK_SHARED_SIZE);
+	if (!inst->shared_base) {
+		pr_warn_ratelimited("create %s: no pool memory left for the shared area\n",
+				    inst->name);
+		goto out_release;
+	}
+
+	ret = mk_sysfs_add_instance(inst);
+	if (ret)
+		goto out_release;
+	list_add_tail(&inst->node, &mk_instances);
+	mutex_unlock(&mk_instances_lock);
+	pr_info("%s: created (id %u, CPUs %*pbl, %llu MiB at %pa)\n",
+		inst->name, inst->id, cpumask_pr_args(&inst->cpus),
+		inst->mem_size >> 20, &inst->mem_base);
+	kfree(req);
+	return 0;
+
+out_release:
+	mk_instance_release_resources(inst);
+out_unlock:
+	mutex_unlock(&mk_instances_lock);
+	kobject_put(&inst->kobj);
+out_free_req:
+	kfree(req);
+	return ret;
+}
+
+/**
+ * mk_instance_destroy() - destroy a stopped instance and free everything
+ * @buf:	its name, trailing newline allowed
+ *
+ * Its memory is zeroed before it goes back to the pool.
+ *
+ * Return: 0, -ENOENT for an unknown name, -EBUSY while it runs.
+ */
+int mk_instance_destroy(const char *buf)
+{
+	char name[MULTIKERNEL_NAME_MAX + 2];
+	struct mk_instance *inst;
+	int ret = 0;
+
+	strscpy(name, buf, sizeof(name));
+	strim(name);
+
+	mutex_lock(&mk_instances_lock);
+	inst = mk_find_locked(name, 0);
+	if (!inst) {
+		pr_warn_ratelimited("destroy: no instance named '%s'\n", name);
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	mutex_lock(&inst->lock);
+	if (mk_state_active(inst->state)) {
+		pr_warn_ratelimited("destroy %s: it is %s (kill it first)\n",
+				    inst->name, mk_state_name(inst->state));
+		mutex_unlock(&inst->lock);
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	list_del(&inst->node);
+	mk_instance_release_resources(inst);
+	mutex_unlock(&inst->lock);
+	mutex_unlock(&mk_instances_lock);
+
+	cancel_delayed_work_sync(&inst->watch);
+	mk_sysfs_remove_instance(inst);
+	pr_info("%s: destroyed\n", inst->name);
+	kobject_put(&inst->kobj);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&mk_instances_lock);
+	return ret;
+}

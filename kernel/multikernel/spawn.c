@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Multikernel, spawn side, architecture independent: telling the host how
+ * this kernel is doing, and the console ring writer.
+ *
+ * The architecture's spawn platform finds the handover data early in boot
+ * and calls mk_spawn_init(). Until the shared area can be mapped for good
+ * (an early initcall), the console writes through an early mapping.
+ */
+
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/console.h>
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/multikernel.h>
+#include <linux/notifier.h>
+#include <linux/panic_notifier.h>
+#include <linux/spinlock.h>
+
+#include "internal.h"
+
+const struct mk_spawn_info *multikernel_spawn __ro_after_init;
+
+static void *mk_shared;
+static struct mk_console_ring *mk_ring;
+static struct mk_console_ring *mk_early_ring;
+/* Serialises console writers and the switch to the final mapping. */
+static DEFINE_RAW_SPINLOCK(mk_ring_lock);
+
+/**
+ * mk_spawn_console_write() - write text to this spawn's console ring
+ * @buf:	text
+ * @len:	bytes
+ *
+ * Callable from any context, including NMI-free panic paths.
+ */
+void mk_spawn_console_write(const char *buf, size_t len)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&mk_ring_lock, flags);
+	if (mk_ring)
+		mk_console_ring_write(mk_ring, buf, len);
+	raw_spin_unlock_irqrestore(&mk_ring_lock, flags);
+}
+
+static void mk_early_console_write(struct console *con, const char *buf,
+				   unsigned int len)
+{
+	mk_spawn_console_write(buf, len);
+}
+
+static struct console mk_early_console = {
+	.name	= "mkearly",
+	.write	= mk_early_console_write,
+	.flags	= CON_PRINTBUFFER | CON_BOOT | CON_ANYTIME,
+	.index	= -1,
+};
+
+/**
+ * mk_spawn_console_early() - start the console before memory is set up
+ * @ring:	the console ring through an early_memremap() mapping of
+ *		sizeof(*ring) + %MK_CONSOLE_DATA_SIZE bytes
+ *
+ * Registers a boot console so that the host sees this kernel's output
+ * from its first messages on.
+ */
+void __init mk_spawn_console_early(struct mk_console_ring *ring)
+{
+	mk_early_ring = ring;
+	mk_ring = ring;
+	register_console(&mk_early_console);
+}
+
+/**
+ * mk_spawn_init() - record that this kernel is a spawn
+ * @info:	what the handover FDT said; must stay valid for good
+ */
+void __init mk_spawn_init(const struct mk_spawn_info *info)
+{
+	multikernel_spawn = info;
+	pr_info("spawn '%s' (instance %u): %u CPUs, %llu MiB at %#llx\n",
+		info->name, info->id, info->nr_cpus, info->mem_size >> 20,
+		info->mem_base);
+}
+
+/**
+ * mk_spawn_report() - tell the host what state this kernel is in
+ * @state:	%MK_SPAWN_READY, %MK_SPAWN_HALTED or %MK_SPAWN_PANICKED
+ * @reason:	why it halted, %MK_EXIT_NONE otherwise
+ *
+ * The host watches the shared header and acts on the change.
+ */
+void mk_spawn_report(enum mk_spawn_state state, enum mk_exit_reason reason)
+{
+	struct mk_shared_header *hdr = mk_shared;
+
+	if (!hdr)
+		return;
+	WRITE_ONCE(hdr->exit_reason, cpu_to_le32(reason));
+	smp_store_release(&hdr->spawn_state, cpu_to_le32(state));
+}
+
+static int mk_spawn_panic(struct notifier_block *nb, unsigned long event,
+			  void *msg)
+{
+	mk_spawn_report(MK_SPAWN_PANICKED, MK_EXIT_PANIC);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mk_spawn_panic_nb = {
+	.notifier_call	= mk_spawn_panic,
+	/* Run last, after every other notifier had its say. */
+	.priority	= INT_MIN,
+};
+
+static int __init mk_spawn_map_shared(void)
+{
+	const struct mk_spawn_info *info = multikernel_spawn;
+	unsigned long flags;
+
+	if (!info)
+		return 0;
+	mk_shared = memremap(info->shared_base, info->shared_size,
+			     MEMREMAP_WB);
+	if (!mk_shared) {
+		pr_err("cannot map the shared area: the host will not see us\n");
+		return -ENOMEM;
+	}
+
+	raw_spin_lock_irqsave(&mk_ring_lock, flags);
+	mk_ring = mk_shared + MK_SHARED_CONSOLE;
+	raw_spin_unlock_irqrestore(&mk_ring_lock, flags);
+	if (mk_early_ring) {
+		unregister_console(&mk_early_console);
+		early_memunmap(mk_early_ring,
+			       sizeof(*mk_early_ring) + MK_CONSOLE_DATA_SIZE);
+		mk_early_ring = NULL;
+	}
+
+	atomic_notifier_chain_register(&panic_notifier_list,
+				       &mk_spawn_panic_nb);
+	return 0;
+}
+early_initcall(mk_spawn_map_shared);
+
+/* All built-in drivers are up: the kernel is about to run /init. */
+static int __init mk_spawn_ready(void)
+{
+	if (multikernel_spawn)
+		mk_spawn_report(MK_SPAWN_READY, MK_EXIT_NONE);
+	return 0;
+}
+late_initcall_sync(mk_spawn_ready);

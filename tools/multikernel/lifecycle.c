@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkctl start, stop, kill and restart: writes to instances/NAME/control,
+ * and waiting for the state they lead to.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mkctl.h"
+
+#define MK_WAIT_DEFAULT_S	60
+#define MK_STOP_DEFAULT_S	60
+/* Read the state at least this often, in case a change was not notified. */
+#define MK_POLL_MS		250
+
+/* States in which an instance holds its CPUs and cannot be destroyed. */
+const char *const mk_busy_states[] = {
+	"starting", "running", "stopping", NULL
+};
+
+static void start_help(void)
+{
+	printf("Usage: mkctl start NAME [--wait[=SECONDS]]\n"
+	       "\n"
+	       "Boot the kernel loaded into an instance.\n"
+	       "\n"
+	       "  --wait[=SECONDS]  wait until the instance is running (its\n"
+	       "                    kernel reported ready), %d s at most by\n"
+	       "                    default; fail if it crashes or stops\n",
+	       MK_WAIT_DEFAULT_S);
+}
+
+static void stop_help(void)
+{
+	printf("Usage: mkctl stop NAME [--timeout SECONDS]\n"
+	       "\n"
+	       "Ask an instance's kernel to shut down and wait until it has\n"
+	       "stopped. Its CPUs and memory stay with the instance.\n"
+	       "\n"
+	       "  --timeout SECONDS  how long to wait (default %d); after\n"
+	       "                     that mkctl fails and leaves the instance\n"
+	       "                     be: 'mkctl kill NAME' stops it at once\n",
+	       MK_STOP_DEFAULT_S);
+}
+
+static void kill_help(void)
+{
+	printf("Usage: mkctl kill NAME\n"
+	       "\n"
+	       "Stop an instance at once: its CPUs are reset whatever they\n"
+	       "are doing. The console output stays readable (mkctl log).\n");
+}
+
+static void restart_help(void)
+{
+	printf("Usage: mkctl restart NAME [--wait[=SECONDS]]\n"
+	       "\n"
+	       "Boot the loaded kernel again, without reloading it; a running\n"
+	       "instance is stopped first.\n"
+	       "\n"
+	       "  --wait[=SECONDS]  as for mkctl start\n");
+}
+
+static long long mk_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait up to @secs seconds for instance @name to reach a state not in
+ * @while_in. Returns 0 or -ETIMEDOUT, with the last state in @state, or
+ * another negative errno.
+ */
+int mk_wait_state(const char *name, const char *const *while_in,
+		  unsigned int secs, char *state, size_t len)
+{
+	long long deadline = mk_now_ms() + secs * 1000LL, left;
+	struct pollfd pfd;
+	int fd, ret;
+
+	fd = mk_inst_open(name, "state");
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		ret = mk_sysfs_pread(fd, state, len);
+		if (ret || !mkctl_in_list(state, while_in))
+			break;
+		left = deadline - mk_now_ms();
+		if (left <= 0) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		pfd = (struct pollfd){ .fd = fd, .events = POLLPRI };
+		poll(&pfd, 1, left < MK_POLL_MS ? left : MK_POLL_MS);
+	}
+	close(fd);
+	return ret;
+}
+
+static const char *mk_wait_arg;
+static unsigned int mk_wait_secs = MK_WAIT_DEFAULT_S;
+
+/* --wait[=SECONDS] of start and restart, which run takes too. */
+const struct mkctl_opt mk_wait_opts[] = {
+	{ .name = "wait", .has_arg = optional_argument, .arg = &mk_wait_arg,
+	  .secs = &mk_wait_secs },
+	{ }
+};
+
+/*
+ * After start or restart with --wait: wait until the instance is running.
+ * Returns an exit status.
+ */
+int mk_wait_if_asked(const char *what, const char *name)
+{
+	static const char *const booting[] = { "starting", "stopping", NULL };
+	unsigned int secs = mk_wait_secs;
+	char state[MK_STATE_MAX];
+	int ret;
+
+	if (!mk_wait_arg)
+		return MKCTL_EXIT_OK;
+	ret = mk_wait_state(name, booting, secs, state, sizeof(state));
+	if (ret == -ETIMEDOUT)
+		mkctl_err(what, "still %s after %u s (see 'mkctl log %s')",
+			  state, secs, name);
+	else if (ret)
+		mkctl_fail(what, name, -ret);
+	else if (!strcmp(state, "running"))
+		return MKCTL_EXIT_OK;
+	else if (!strcmp(state, "crashed"))
+		mkctl_err(what, "crashed while starting (see 'mkctl log %s')",
+			  name);
+	else if (!strcmp(state, "stopped"))
+		mkctl_err(what, "stopped before it was ready (see 'mkctl log %s')",
+			  name);
+	else
+		mkctl_err(what, "instance is %s instead of running", state);
+	return MKCTL_EXIT_FAILED;
+}
+
+/* Write @verb to the control file of @name. Returns an exit status. */
+int mk_control(const char *what, const char *name, const char *verb)
+{
+	char state[MK_STATE_MAX] = "in another state";
+	int ret;
+
+	ret = mk_inst_write(name, "control", verb);
+	if (!ret)
+		return MKCTL_EXIT_OK;
+	if (ret == -EBUSY || ret == -EINVAL)
+		mk_inst_read(name, "state", state, sizeof(state));
+	switch (-ret) {
+	case ENODATA:
+		mkctl_err(what, "no kernel loaded (mkctl load %s --kernel FILE)",
+			  name);
+		break;
+	case EBUSY:
+		mkctl_err(what, "instance is already %s", state);
+		break;
+	case EINVAL:
+		mkctl_err(what, "cannot %s an instance that is %s", verb, state);
+		break;
+	case EOPNOTSUPP:
+		if (!strcmp(verb, "stop"))
+			mkctl_err(what, "this kernel cannot stop instances gracefully yet (use 'mkctl kill %s')",
+				  name);
+		else
+			mkctl_err(what, "this kernel cannot %s instances", verb);
+		break;
+	default:
+		mkctl_fail(what, name, -ret);
+	}
+	return MKCTL_EXIT_FAILED;
+}
+
+/* start and restart: the control verb is the command's name. */
+static int mk_boot_cmd(int argc, char **argv, const char *cmd,
+		       void (*help)(void))
+{
+	struct mkctl_args a = {
+		.cmd = cmd, .help = help, .opts = { mk_wait_opts },
+		.operand = MKCTL_INSTANCE,
+	};
+	int ret = mkctl_parse(&a, argc, argv);
+
+	if (ret >= 0)
+		return ret;
+	ret = mk_control(a.what, a.name, cmd);
+	return ret ? ret : mk_wait_if_asked(a.what, a.name);
+}
+
+int cmd_start(int argc, char **argv)
+{
+	return mk_boot_cmd(argc, argv, "start", start_help);
+}
+
+int cmd_restart(int argc, char **argv)
+{
+	return mk_boot_cmd(argc, argv, "restart", restart_help);
+}
+
+int cmd_stop(int argc, char **argv)
+{
+	unsigned int secs = MK_STOP_DEFAULT_S;
+	const char *timeout;
+	const struct mkctl_opt opts[] = {
+		{ .name = "timeout", .has_arg = required_argument,
+		  .arg = &timeout, .secs = &secs },
+		{ }
+	};
+	struct mkctl_args a = {
+		.cmd = "stop", .help = stop_help, .opts = { opts },
+		.operand = MKCTL_INSTANCE,
+	};
+	char state[MK_STATE_MAX];
+	int ret;
+
+	ret = mkctl_parse(&a, argc, argv);
+	if (ret >= 0)
+		return ret;
+	ret = mk_control(a.what, a.name, "stop");
+	if (ret)
+		return ret;
+	ret = mk_wait_state(a.name, mk_busy_states, secs, state, sizeof(state));
+	if (ret == -ETIMEDOUT)
+		mkctl_err(a.what, "still %s after %u s (force it with 'mkctl kill %s')",
+			  state, secs, a.name);
+	else if (ret)
+		mkctl_fail(a.what, a.name, -ret);
+	else if (strcmp(state, "stopped"))
+		mkctl_err(a.what, "instance is %s instead of stopped", state);
+	else
+		return MKCTL_EXIT_OK;
+	return MKCTL_EXIT_FAILED;
+}
+
+int cmd_kill(int argc, char **argv)
+{
+	struct mkctl_args a = {
+		.cmd = "kill", .help = kill_help, .operand = MKCTL_INSTANCE,
+	};
+	int ret = mkctl_parse(&a, argc, argv);
+
+	return ret >= 0 ? ret : mk_control(a.what, a.name, "kill");
+}
