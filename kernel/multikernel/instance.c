@@ -358,18 +358,19 @@ static struct mk_instance *mk_find_locked(const char *name, unsigned int id)
 }
 
 /**
- * mk_instance_get_by_id() - look an instance up by id and hold it
- * @id:		the id
+ * mk_instance_get() - look an instance up by name or id and hold it
+ * @name:	the name, or NULL to look up by @id
+ * @id:		the id, when @name is NULL
  *
  * Return: the instance with a reference (drop it with mk_instance_put()),
  * or NULL.
  */
-struct mk_instance *mk_instance_get_by_id(unsigned int id)
+struct mk_instance *mk_instance_get(const char *name, unsigned int id)
 {
 	struct mk_instance *inst;
 
 	mutex_lock(&mk_instances_lock);
-	inst = id ? mk_find_locked(NULL, id) : NULL;
+	inst = name || id ? mk_find_locked(name, id) : NULL;
 	if (inst)
 		kobject_get(&inst->kobj);
 	mutex_unlock(&mk_instances_lock);
@@ -377,7 +378,7 @@ struct mk_instance *mk_instance_get_by_id(unsigned int id)
 }
 
 /**
- * mk_instance_put() - drop a reference taken by mk_instance_get_by_id()
+ * mk_instance_put() - drop a reference taken by mk_instance_get()
  * @inst:	the instance
  */
 void mk_instance_put(struct mk_instance *inst)

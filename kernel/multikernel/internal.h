@@ -61,6 +61,7 @@ void mk_pool_release(struct mk_pool *pool, phys_addr_t base, u64 size);
 u64 mk_pool_avail(struct mk_pool *pool);
 
 bool mk_pool_reserved(void);
+phys_addr_t mk_memory_base(void);
 bool __init mk_pool_requested(void);
 
 /* Most instances at once: each needs one low-memory slot. */
@@ -181,7 +182,7 @@ const char *mk_exit_reason_name(enum mk_exit_reason reason);
 int mk_instance_create(const char *buf);
 int mk_instance_destroy(const char *name);
 int mk_instance_control(struct mk_instance *inst, const char *verb);
-struct mk_instance *mk_instance_get_by_id(unsigned int id);
+struct mk_instance *mk_instance_get(const char *name, unsigned int id);
 void mk_instance_put(struct mk_instance *inst);
 void mk_instance_set_image(struct mk_instance *inst, struct mk_image *image);
 void mk_image_free(struct mk_image *image);

@@ -193,7 +193,7 @@ int multikernel_kexec_file_load(int kernel_fd, int initrd_fd,
 	if (flags & ~MK_KEXEC_FLAGS)
 		return -EINVAL;
 
-	inst = mk_instance_get_by_id(id);
+	inst = mk_instance_get(NULL, id);
 	if (!inst)
 		return -ENOENT;
 

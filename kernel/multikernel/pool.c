@@ -187,6 +187,16 @@ u64 mk_memory_total(void)
 }
 
 /**
+ * mk_memory_base() - physical start of the boot-time pool
+ *
+ * Return: the address, 0 if no pool was reserved.
+ */
+phys_addr_t mk_memory_base(void)
+{
+	return mk_system_pool.base;
+}
+
+/**
  * mk_memory_available() - bytes of the boot-time pool not given to instances
  *
  * Return: free bytes, 0 if no pool was reserved.

@@ -30,7 +30,8 @@ static void start_help(void)
 	       "\n"
 	       "  --wait[=SECONDS]  wait until the instance is running (its\n"
 	       "                    kernel reported ready), %d s at most by\n"
-	       "                    default; fail if it crashes or stops\n",
+	       "                    default; fail if it crashes or stops\n"
+	       "                    first\n",
 	       MK_WAIT_DEFAULT_S);
 }
 
@@ -59,8 +60,7 @@ static void restart_help(void)
 {
 	printf("Usage: mkctl restart NAME [--wait[=SECONDS]]\n"
 	       "\n"
-	       "Boot the loaded kernel again, without reloading it; a running\n"
-	       "instance is stopped first.\n"
+	       "Boot the loaded kernel again, without loading it again.\n"
 	       "\n"
 	       "  --wait[=SECONDS]  as for mkctl start\n");
 }

@@ -19,6 +19,7 @@
 #include <linux/kernel.h>
 #include <linux/multikernel.h>
 #include <linux/panic.h>
+#include <linux/reboot.h>
 #include <linux/serial_8250.h>
 #include <asm/acpi.h>
 #include <asm/apic.h>
@@ -139,6 +140,24 @@ static void mk_spawn_power_off(void)
 	pr_notice("power off: handing the CPUs back to the host\n");
 	mk_spawn_park(MK_SPAWN_HALTED, MK_EXIT_POWEROFF);
 }
+
+static int mk_spawn_sys_off(struct sys_off_data *data)
+{
+	mk_spawn_power_off();
+	return NOTIFY_DONE;
+}
+
+/* Let "poweroff" be a power off, not a halt: there is a way to do it. */
+static int __init mk_spawn_register_power_off(void)
+{
+	if (!multikernel_is_spawn())
+		return 0;
+	return PTR_ERR_OR_ZERO(register_sys_off_handler(SYS_OFF_MODE_POWER_OFF,
+							 SYS_OFF_PRIO_PLATFORM,
+							 mk_spawn_sys_off,
+							 NULL));
+}
+arch_initcall(mk_spawn_register_power_off);
 
 static void mk_spawn_emergency_restart(void)
 {

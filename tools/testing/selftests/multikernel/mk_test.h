@@ -7,31 +7,45 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #define MK_SYSFS	"/sys/kernel/multikernel"
 #define MK_POOL_NAME	"Multikernel pool"
 
-/* Read a whole small file into buf, without trailing newlines. */
+/*
+ * Read a whole file into buf, without trailing newlines. Loops: sysfs
+ * hands out at most a page per read().
+ */
 static inline int mk_read_file(const char *path, char *buf, size_t len)
 {
+	size_t done = 0;
 	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, len - 1);
+	while (done < len - 1) {
+		n = read(fd, buf + done, len - 1 - done);
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (!n)
+			break;
+		done += n;
+	}
 	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	while (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
+	buf[done] = '\0';
+	while (done > 0 && buf[done - 1] == '\n')
+		buf[--done] = '\0';
 	return 0;
 }
 
@@ -120,6 +134,111 @@ static inline bool mk_cpulist_has(const char *list, int cpu)
 			return false;
 	}
 	return false;
+}
+
+/* What the spawns boot: the host's own kernel and a small initramfs. */
+#define MK_KERNEL	"/boot/bzImage"
+#define MK_INITRD	"/boot/spawn.cpio.gz"
+#define MK_CMDLINE	"console=hvc0 kunit.enable=0"
+#define MK_TIMEOUT_S	120
+
+/* Run a shell command, return its exit status (or -1). */
+static inline int mk_sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	status = system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Path of a file in instances/NAME/. */
+static inline const char *mk_inst_path(char *buf, size_t len, const char *name,
+				       const char *file)
+{
+	snprintf(buf, len, MK_SYSFS "/instances/%s/%s", name, file);
+	return buf;
+}
+
+static inline int mk_inst_read(const char *name, const char *file, char *buf,
+			       size_t len)
+{
+	char path[256];
+
+	return mk_read_file(mk_inst_path(path, sizeof(path), name, file), buf,
+			    len);
+}
+
+static inline int mk_inst_write(const char *name, const char *file,
+				const char *val)
+{
+	char path[256];
+
+	return mk_write_file(mk_inst_path(path, sizeof(path), name, file), val);
+}
+
+/* Wait until instances/NAME/state is @state; false on timeout. */
+static inline bool mk_wait_state(const char *name, const char *state,
+				 int timeout_s)
+{
+	char buf[32];
+	int i;
+
+	for (i = 0; i < timeout_s * 10; i++) {
+		if (!mk_inst_read(name, "state", buf, sizeof(buf)) &&
+		    !strcmp(buf, state))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/*
+ * Wait until the console of NAME contains @needle and copy the line that
+ * holds it into @line. False on timeout.
+ */
+static inline bool mk_wait_console(const char *name, const char *needle,
+				   char *line, size_t len, int timeout_s)
+{
+	static char con[65536 + 1];
+	char *hit, *end;
+	int i;
+
+	for (i = 0; i < timeout_s * 10; i++) {
+		if (!mk_inst_read(name, "console", con, sizeof(con))) {
+			hit = strstr(con, needle);
+			if (hit) {
+				end = strchrnul(hit, '\n');
+				snprintf(line, len, "%.*s", (int)(end - hit), hit);
+				return true;
+			}
+		}
+		usleep(100000);
+	}
+	return false;
+}
+
+static inline int mk_cpu_set_online(int cpu, bool online)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
+		 cpu);
+	return mk_write_file(path, online ? "1" : "0");
+}
+
+/* Kill and destroy every instance, bring CPUs 1.. back online. */
+static inline void mk_cleanup(void)
+{
+	mk_sh("for d in " MK_SYSFS "/instances/*; do [ -d \"$d\" ] || continue; "
+	      "echo kill > $d/control 2>/dev/null; "
+	      "basename $d > " MK_SYSFS "/destroy; done");
+	mk_sh("for c in /sys/devices/system/cpu/cpu[1-9]*/online; do "
+	      "echo 1 > $c 2>/dev/null; done; true");
 }
 
 #endif /* MK_TEST_H */

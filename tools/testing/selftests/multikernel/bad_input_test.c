@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Multikernel: every kind of bad input gets its exact errno and leaves
+ * nothing behind (no instance, no pool memory, no CPU taken).
+ *
+ * Talks to sysfs and kexec_file_load() directly, so the errnos are the
+ * kernel's, not mkctl's.
+ */
+#include <dirent.h>
+#include <linux/kexec.h>
+#include <linux/multikernel.h>
+#include <pwd.h>
+#include <sys/syscall.h>
+
+#include "../kselftest_harness.h"
+#include "mk_test.h"
+
+#define CREATE		MK_SYSFS "/create"
+#define DESTROY		MK_SYSFS "/destroy"
+#define NOBODY_UID	65534
+
+static int nr_instances(void)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir(MK_SYSFS "/instances");
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static long mk_load(int id, const char *kernel, const char *initrd)
+{
+	int kfd = open(kernel, O_RDONLY), ifd = open(initrd, O_RDONLY);
+	long ret;
+
+	ret = syscall(SYS_kexec_file_load, kfd, ifd, sizeof(MK_CMDLINE),
+		      MK_CMDLINE, KEXEC_FILE_MULTIKERNEL | KEXEC_FILE_MK_ID(id));
+	ret = ret ? -errno : 0;
+	close(kfd);
+	close(ifd);
+	return ret;
+}
+
+static int inst_id(const char *name)
+{
+	char buf[16];
+
+	if (mk_inst_read(name, "id", buf, sizeof(buf)))
+		return -1;
+	return atoi(buf);
+}
+
+/* CPUs 1-3 offline; "own" holds CPU 1 and is loaded. */
+FIXTURE(bad_input) {
+	long long free_before;
+	char cpus_before[64];
+};
+
+FIXTURE_SETUP(bad_input)
+{
+	mk_cleanup();
+	ASSERT_EQ(0, mk_cpu_set_online(1, false));
+	ASSERT_EQ(0, mk_cpu_set_online(2, false));
+	ASSERT_EQ(0, mk_write_file(CREATE, "own cpus=1 memory=64M"));
+	self->free_before = mk_read_ll(MK_SYSFS "/pool/memory_free");
+	ASSERT_EQ(0, mk_read_file(MK_SYSFS "/pool/cpus", self->cpus_before,
+				  sizeof(self->cpus_before)));
+	ASSERT_EQ(1, nr_instances());
+}
+
+FIXTURE_TEARDOWN(bad_input)
+{
+	/* Whatever was refused must have left no trace. */
+	char cpus[64] = "";
+
+	EXPECT_EQ(1, nr_instances());
+	EXPECT_EQ(self->free_before, mk_read_ll(MK_SYSFS "/pool/memory_free"));
+	mk_read_file(MK_SYSFS "/pool/cpus", cpus, sizeof(cpus));
+	EXPECT_STREQ(self->cpus_before, cpus);
+	mk_cleanup();
+}
+
+TEST_F(bad_input, online_cpu_is_busy)
+{
+	EXPECT_EQ(-EBUSY, mk_write_file(CREATE, "x cpus=3 memory=64M"));
+}
+
+TEST_F(bad_input, boot_cpu_is_invalid)
+{
+	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, "x cpus=0 memory=64M"));
+	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, "x cpus=0,2 memory=64M"));
+}
+
+TEST_F(bad_input, cpu_out_of_range_is_invalid)
+{
+	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, "x cpus=7 memory=64M"));
+	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, "x cpus=4096 memory=64M"));
+	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, "x cpus=2-1 memory=64M"));
+}
+
+TEST_F(bad_input, cpu_of_another_instance_is_busy)
+{
+	EXPECT_EQ(-EBUSY, mk_write_file(CREATE, "x cpus=1 memory=64M"));
+	EXPECT_EQ(-EBUSY, mk_write_file(CREATE, "x cpus=1-2 memory=64M"));
+}
+
+TEST_F(bad_input, duplicate_name_exists)
+{
+	EXPECT_EQ(-EEXIST, mk_write_file(CREATE, "own cpus=2 memory=64M"));
+}
+
+TEST_F(bad_input, bad_names_are_invalid)
+{
+	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, "a/b cpus=2 memory=64M"));
+	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, ".. cpus=2 memory=64M"));
+	EXPECT_EQ(-EINVAL, mk_write_file(CREATE,
+		  "abcdefghijklmnopqrstuvwxyz012345 cpus=2 memory=64M"));
+	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, " cpus=2 memory=64M"));
+}
+
+TEST_F(bad_input, bad_memory_is_invalid_or_too_big)
+{
+	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, "x cpus=2 memory=0"));
+	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, "x cpus=2 memory=lots"));
+	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, "x cpus=2"));
+	EXPECT_EQ(-ENOSPC, mk_write_file(CREATE, "x cpus=2 memory=64G"));
+	EXPECT_EQ(-ENOSPC, mk_write_file(CREATE, "x cpus=2 memory=1G"));
+}
+
+TEST_F(bad_input, unknown_key_is_invalid)
+{
+	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, "x cpus=2 memory=64M foo=1"));
+}
+
+TEST_F(bad_input, destroy_of_unknown_instance_is_enoent)
+{
+	EXPECT_EQ(-ENOENT, mk_write_file(DESTROY, "nosuch"));
+}
+
+TEST_F(bad_input, load_of_non_kernel_is_enoexec)
+{
+	EXPECT_EQ(-ENOEXEC, mk_load(inst_id("own"), "/bin/busybox", MK_INITRD));
+	EXPECT_EQ(-ENOEXEC, mk_load(inst_id("own"), MK_INITRD, MK_INITRD));
+}
+
+TEST_F(bad_input, load_into_unknown_instance_is_enoent)
+{
+	EXPECT_EQ(-ENOENT, mk_load(200, MK_KERNEL, MK_INITRD));
+}
+
+TEST_F(bad_input, start_without_image_is_enodata)
+{
+	EXPECT_EQ(-ENODATA, mk_inst_write("own", "control", "start"));
+	EXPECT_TRUE(mk_wait_state("own", "empty", 1));
+}
+
+TEST_F(bad_input, unknown_control_verb_is_invalid)
+{
+	EXPECT_EQ(-EINVAL, mk_inst_write("own", "control", "launch"));
+	EXPECT_EQ(-EINVAL, mk_inst_write("own", "control", "\n"));
+	EXPECT_EQ(-EINVAL, mk_inst_write("own", "control", "kill"));
+}
+
+TEST_F_TIMEOUT(bad_input, running_instance_refuses_load_destroy_and_online,
+	       300)
+{
+	ASSERT_EQ(0, mk_load(inst_id("own"), MK_KERNEL, MK_INITRD));
+	ASSERT_EQ(0, mk_inst_write("own", "control", "start"));
+	ASSERT_TRUE(mk_wait_state("own", "running", MK_TIMEOUT_S));
+	EXPECT_EQ(-EBUSY, mk_load(inst_id("own"), MK_KERNEL, MK_INITRD));
+	EXPECT_EQ(-EBUSY, mk_write_file(DESTROY, "own"));
+	EXPECT_EQ(-EBUSY, mk_cpu_set_online(1, true));
+	EXPECT_EQ(-EBUSY, mk_inst_write("own", "control", "start"));
+	ASSERT_EQ(0, mk_inst_write("own", "control", "kill"));
+	ASSERT_TRUE(mk_wait_state("own", "stopped", 1));
+	/* Stopped gives the CPU back: the teardown's pool/cpus check knows. */
+	ASSERT_EQ(0, mk_inst_write("own", "control", "start"));
+	ASSERT_TRUE(mk_wait_state("own", "running", MK_TIMEOUT_S));
+}
+
+TEST_F(bad_input, non_root_is_refused)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		char buf[64];
+		int bad = 0;
+
+		if (setgid(NOBODY_UID) || setuid(NOBODY_UID))
+			_exit(100);
+		bad |= mk_write_file(CREATE, "x cpus=2 memory=64M") != -EACCES;
+		bad |= mk_write_file(DESTROY, "own") != -EACCES;
+		bad |= mk_inst_write("own", "control", "start") != -EACCES;
+		bad |= mk_inst_read("own", "console", buf, sizeof(buf)) != -EACCES;
+		bad |= mk_inst_read("own", "handover", buf, sizeof(buf)) != -EACCES;
+		bad |= mk_load(inst_id("own"), MK_KERNEL, MK_INITRD) != -EPERM;
+		_exit(bad);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_HARNESS_MAIN

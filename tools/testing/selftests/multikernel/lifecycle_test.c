@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Multikernel lifecycle: spawn real kernels on offlined CPUs of the QEMU
+ * host, check what they see, and that stopping them gives every CPU and
+ * byte of memory back. Uses mkctl, as an operator would.
+ *
+ * Needs a host booted with multikernel_pool=1G and at least 4 CPUs, and
+ * MK_KERNEL/MK_INITRD in its initramfs.
+ */
+#include <time.h>
+
+#include "../kselftest_harness.h"
+#include "mk_test.h"
+
+#define MIB			(1024LL * 1024)
+#define SPAWN_MEM		"256M"
+#define SPAWN_MEM_BYTES		(256 * MIB)
+#define MIN_MEMTOTAL_KB		(200 * 1024)
+#define START_KILL_CYCLES	20
+
+static int mk_run(const char *name, const char *cpus, const char *extra_cmdline)
+{
+	return mk_sh("mkctl run %s --cpus %s --memory " SPAWN_MEM
+		     " --kernel " MK_KERNEL " --initrd " MK_INITRD
+		     " --cmdline '" MK_CMDLINE " %s' --offline --wait=%d",
+		     name, cpus, extra_cmdline, MK_TIMEOUT_S);
+}
+
+/* Parse "MKSPAWN-INIT nproc=N memtotal_kb=M" from the spawn's console. */
+static bool spawn_init_line(const char *name, int *nproc, long *memtotal_kb)
+{
+	char line[256];
+
+	if (!mk_wait_console(name, "MKSPAWN-INIT", line, sizeof(line),
+			     MK_TIMEOUT_S))
+		return false;
+	return sscanf(line, "MKSPAWN-INIT nproc=%d memtotal_kb=%ld", nproc,
+		      memtotal_kb) == 2;
+}
+
+FIXTURE(host) {
+	long long free_at_start;
+};
+
+FIXTURE_SETUP(host)
+{
+	mk_cleanup();
+	self->free_at_start = mk_read_ll(MK_SYSFS "/pool/memory_free");
+	ASSERT_GT(self->free_at_start, SPAWN_MEM_BYTES * 2);
+}
+
+FIXTURE_TEARDOWN(host)
+{
+	mk_cleanup();
+}
+
+TEST_F_TIMEOUT(host, one_cpu_spawn_runs_and_sees_only_its_cpu_and_memory, 300)
+{
+	long memtotal_kb;
+	int nproc;
+
+	ASSERT_EQ(0, mk_run("a", "3", ""));
+	ASSERT_TRUE(mk_wait_state("a", "running", 1));
+	ASSERT_TRUE(spawn_init_line("a", &nproc, &memtotal_kb));
+	TH_LOG("nproc=%d MemTotal=%ld kB", nproc, memtotal_kb);
+	EXPECT_EQ(1, nproc);
+	EXPECT_LE(memtotal_kb * 1024, SPAWN_MEM_BYTES);
+	EXPECT_GT(memtotal_kb, MIN_MEMTOTAL_KB);
+	/* mkctl log shows the same console. */
+	EXPECT_EQ(0, mk_sh("mkctl log a | grep -q '^MKSPAWN-INIT nproc=1 '"));
+}
+
+TEST_F_TIMEOUT(host, two_cpu_spawn_brings_up_both_cpus, 300)
+{
+	long memtotal_kb;
+	int nproc;
+
+	ASSERT_EQ(0, mk_run("b", "1-2", ""));
+	ASSERT_TRUE(spawn_init_line("b", &nproc, &memtotal_kb));
+	EXPECT_EQ(2, nproc);
+}
+
+TEST_F_TIMEOUT(host, two_instances_run_side_by_side, 300)
+{
+	long mem_a, mem_b;
+	int nproc_a, nproc_b;
+	char line[256];
+
+	ASSERT_EQ(0, mk_run("a", "3", ""));
+	ASSERT_EQ(0, mk_run("b", "1-2", ""));
+	ASSERT_TRUE(spawn_init_line("a", &nproc_a, &mem_a));
+	ASSERT_TRUE(spawn_init_line("b", &nproc_b, &mem_b));
+	EXPECT_EQ(1, nproc_a);
+	EXPECT_EQ(2, nproc_b);
+	/* Each console is its own kernel's. */
+	EXPECT_TRUE(mk_wait_console("a", "spawn 'a' (instance", line,
+				    sizeof(line), 1));
+	EXPECT_TRUE(mk_wait_console("b", "spawn 'b' (instance", line,
+				    sizeof(line), 1));
+	EXPECT_FALSE(mk_wait_console("a", "spawn 'b'", line, sizeof(line), 0));
+	EXPECT_TRUE(mk_wait_state("a", "running", 1));
+	EXPECT_TRUE(mk_wait_state("b", "running", 1));
+}
+
+TEST_F_TIMEOUT(host, kill_gives_cpu_and_memory_back, 300)
+{
+	long memtotal_kb;
+	int nproc;
+
+	ASSERT_EQ(0, mk_run("a", "3", ""));
+	ASSERT_TRUE(spawn_init_line("a", &nproc, &memtotal_kb));
+	EXPECT_EQ(-EBUSY, mk_cpu_set_online(3, true));
+
+	ASSERT_EQ(0, mk_sh("mkctl kill a"));
+	ASSERT_TRUE(mk_wait_state("a", "stopped", 1));
+	ASSERT_EQ(0, mk_cpu_set_online(3, true));
+	EXPECT_EQ(0, mk_sh("taskset -c 3 sh -c 'grep -q \"^Cpus_allowed_list:\t3$\" /proc/self/status'"));
+	/* A stopped instance keeps its memory until it is destroyed. */
+	EXPECT_GT(self->free_at_start, mk_read_ll(MK_SYSFS "/pool/memory_free"));
+	ASSERT_EQ(0, mk_sh("mkctl destroy a"));
+	EXPECT_EQ(self->free_at_start, mk_read_ll(MK_SYSFS "/pool/memory_free"));
+}
+
+TEST_F_TIMEOUT(host, start_kill_cycles_lose_nothing, 900)
+{
+	char cpus[64], stats[512];
+	int i;
+
+	ASSERT_EQ(0, mk_run("a", "3", ""));
+	for (i = 0; i < START_KILL_CYCLES; i++) {
+		ASSERT_EQ(0, mk_sh("mkctl kill a"));
+		ASSERT_TRUE(mk_wait_state("a", "stopped", 1));
+		ASSERT_EQ(0, mk_sh("mkctl start a --wait=%d", MK_TIMEOUT_S))
+			TH_LOG("start %d did not reach running", i + 2);
+	}
+	ASSERT_EQ(0, mk_inst_read("a", "stats", stats, sizeof(stats)));
+	EXPECT_NE(NULL, strstr(stats, "starts 21\n"));
+	ASSERT_EQ(0, mk_sh("mkctl kill a"));
+	ASSERT_EQ(0, mk_read_file(MK_SYSFS "/pool/cpus", cpus, sizeof(cpus)));
+	EXPECT_TRUE(mk_cpulist_has(cpus, 3));
+	ASSERT_EQ(0, mk_sh("mkctl destroy a"));
+	EXPECT_EQ(self->free_at_start, mk_read_ll(MK_SYSFS "/pool/memory_free"));
+}
+
+TEST_F_TIMEOUT(host, poweroff_in_spawn_stops_instance, 300)
+{
+	char stats[512];
+
+	ASSERT_EQ(0, mk_sh("mkctl run a --cpus 3 --memory 128M --kernel " MK_KERNEL
+			   " --initrd " MK_INITRD " --cmdline '" MK_CMDLINE
+			   " mkspawn.action=poweroff' --offline"));
+	ASSERT_TRUE(mk_wait_state("a", "stopped", MK_TIMEOUT_S));
+	ASSERT_EQ(0, mk_inst_read("a", "stats", stats, sizeof(stats)));
+	EXPECT_NE(NULL, strstr(stats, "exit_reason poweroff\n"));
+	/* The CPU is free again and the host still works. */
+	EXPECT_EQ(0, mk_cpu_set_online(3, true));
+	EXPECT_EQ(0, mk_sh("taskset -c 3 true"));
+}
+
+TEST_F_TIMEOUT(host, reboot_in_spawn_stops_instance, 300)
+{
+	char stats[512];
+
+	ASSERT_EQ(0, mk_sh("mkctl run a --cpus 3 --memory 128M --kernel " MK_KERNEL
+			   " --initrd " MK_INITRD " --cmdline '" MK_CMDLINE
+			   " mkspawn.action=reboot' --offline"));
+	ASSERT_TRUE(mk_wait_state("a", "stopped", MK_TIMEOUT_S));
+	ASSERT_EQ(0, mk_inst_read("a", "stats", stats, sizeof(stats)));
+	EXPECT_NE(NULL, strstr(stats, "exit_reason reboot\n"));
+}
+
+TEST_F_TIMEOUT(host, restart_boots_same_image_again, 300)
+{
+	long memtotal_kb;
+	int nproc;
+
+	ASSERT_EQ(0, mk_run("a", "3", ""));
+	ASSERT_EQ(0, mk_sh("mkctl restart a --wait=%d", MK_TIMEOUT_S));
+	ASSERT_TRUE(spawn_init_line("a", &nproc, &memtotal_kb));
+	EXPECT_EQ(1, nproc);
+	EXPECT_EQ(0, mk_sh("grep -q '^starts 2$' " MK_SYSFS "/instances/a/stats"));
+}
+
+TEST_F_TIMEOUT(host, memory_is_zeroed_before_the_pool_hands_it_out, 300)
+{
+	char marker[64], line[128], cmd[256];
+
+	snprintf(marker, sizeof(marker), "MKZERO-%d-%ld", getpid(),
+		 (long)time(NULL));
+	snprintf(cmd, sizeof(cmd), "mkspawn.action=marker mkspawn.marker=%s",
+		 marker);
+	ASSERT_EQ(0, mk_run("a", "3", cmd));
+	ASSERT_TRUE(mk_wait_console("a", "MKSPAWN-MARKER-WRITTEN", line,
+				    sizeof(line), MK_TIMEOUT_S));
+	ASSERT_EQ(0, mk_sh("mkctl kill a"));
+
+	/* The scan finds what the spawn wrote while the instance exists... */
+	ASSERT_EQ(0, mk_sh("echo 'a %s' > /sys/kernel/debug/multikernel/scan",
+			   marker));
+	EXPECT_GT(mk_read_ll("/sys/kernel/debug/multikernel/scan"), 1000);
+
+	/* ...and nowhere in the pool once it is destroyed. */
+	ASSERT_EQ(0, mk_sh("mkctl destroy a"));
+	ASSERT_EQ(0, mk_sh("echo 'pool %s' > /sys/kernel/debug/multikernel/scan",
+			   marker));
+	EXPECT_EQ(0, mk_read_ll("/sys/kernel/debug/multikernel/scan"));
+
+	/* A new instance gets the same memory, and it is clean. */
+	ASSERT_EQ(0, mk_sh("mkctl create b --cpus 3 --memory " SPAWN_MEM));
+	ASSERT_EQ(0, mk_sh("echo 'b %s' > /sys/kernel/debug/multikernel/scan",
+			   marker));
+	EXPECT_EQ(0, mk_read_ll("/sys/kernel/debug/multikernel/scan"));
+}
+
+TEST_HARNESS_MAIN
