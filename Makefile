@@ -21,7 +21,7 @@ JOBS		?= $(shell echo $$(( $$(nproc) + 1 )))
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
 KMAKE		:= $(MAKE) -C $(SRC) O=$(OBJ) CC="ccache gcc" HOSTCC="ccache gcc"
 
-.PHONY: help deps tree kernel tools selftests initramfs run test check clean
+.PHONY: help deps tree kernel tools selftests initramfs run test bench check clean
 
 help:
 	@echo "make deps       install the Debian packages the project needs"
@@ -60,6 +60,9 @@ run: kernel initramfs
 
 test: kernel initramfs
 	@$(TOP)/scripts/test.sh $(BZIMAGE) $(INITRAMFS) $(TOOLS_OUT)
+
+bench: kernel initramfs
+	@$(TOP)/scripts/bench.sh $(BZIMAGE) $(INITRAMFS)
 
 check: tree
 	@$(TOP)/scripts/checkpatch.sh $(SRC)

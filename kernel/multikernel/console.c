@@ -48,6 +48,7 @@ void mk_console_ring_write(struct mk_console_ring *ring, const char *buf,
 		buf += n;
 		len -= n;
 	}
+	/* Pairs with the acquire in mk_console_bytes(): data before head. */
 	smp_store_release(&ring->head, cpu_to_le64(head));
 }
 
@@ -64,6 +65,7 @@ static struct mk_console_ring *mk_console_ring(struct mk_instance *inst)
  */
 u64 mk_console_bytes(struct mk_instance *inst)
 {
+	/* Pairs with the release in mk_console_ring_write(). */
 	return le64_to_cpu(smp_load_acquire(&mk_console_ring(inst)->head));
 }
 

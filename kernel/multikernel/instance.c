@@ -3,7 +3,7 @@
  * Multikernel: instances and their lifecycle.
  *
  *   empty --load--> loaded --start--> starting --ready--> running
- *   running --poweroff/reboot in the spawn, or kill--> stopped
+ *   starting/running --poweroff/reboot in the spawn, or kill--> stopped
  *   starting/running --panic, boot timeout, protocol error--> crashed
  *   stopped/crashed --start/restart--> starting (same image, no reload)
  *
@@ -125,6 +125,7 @@ static void mk_instance_check(struct mk_instance *inst)
 	struct mk_shared_header *hdr = mk_header(inst);
 	u32 spawn_state, reason;
 
+	/* Pairs with the release in mk_spawn_report(): reason, then state. */
 	spawn_state = le32_to_cpu(smp_load_acquire(&hdr->spawn_state));
 	reason = le32_to_cpu(READ_ONCE(hdr->exit_reason));
 

@@ -152,7 +152,7 @@ struct mk_image {
 struct mk_instance {
 	struct kobject kobj;
 	struct list_head node;
-	struct mutex lock;
+	struct mutex lock;	/* see @lock above */
 	unsigned int id;
 	char name[MULTIKERNEL_NAME_MAX + 1];
 	enum mk_state state;

@@ -99,6 +99,7 @@ void mk_spawn_report(enum mk_spawn_state state, enum mk_exit_reason reason)
 	if (!hdr)
 		return;
 	WRITE_ONCE(hdr->exit_reason, cpu_to_le32(reason));
+	/* Pairs with the acquire in the host's watch: reason, then state. */
 	smp_store_release(&hdr->spawn_state, cpu_to_le32(state));
 }
 

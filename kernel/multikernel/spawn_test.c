@@ -141,7 +141,7 @@ static void handover_parse_refuses_bad_properties(struct kunit *test)
 			    cpu_to_fdt64(SZ_2M) };
 	fdt64_t zero[2] = { cpu_to_fdt64(SZ_1G), 0 };
 	fdt32_t many[MK_SPAWN_MAX_CPUS + 1] = { };
-	const char unterminated[4] = "abcd";
+	static const char unterminated[4] = "abcd";
 	fdt32_t zero_id = 0;
 	void *good;
 

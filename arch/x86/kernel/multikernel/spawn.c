@@ -14,6 +14,7 @@
 
 #define pr_fmt(fmt) "multikernel: " fmt
 
+#include <linux/acpi.h>
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
@@ -21,7 +22,6 @@
 #include <linux/panic.h>
 #include <linux/reboot.h>
 #include <linux/serial_8250.h>
-#include <asm/acpi.h>
 #include <asm/apic.h>
 #include <asm/bootparam.h>
 #include <asm/cpu.h>

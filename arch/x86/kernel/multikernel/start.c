@@ -26,9 +26,6 @@
 #include "../../../../kernel/multikernel/internal.h"
 #include "trampoline.h"
 
-extern const u8 mk_trampoline[], mk_trampoline_end[];
-extern const u32 mk_trampoline_pm_offset, mk_trampoline_lm_offset;
-
 /* INIT must be held this long before it is released (Intel SDM). */
 #define MK_INIT_ASSERT_US	10000
 /* Time a target CPU gets to accept each STARTUP IPI. */
@@ -70,6 +67,12 @@ void __init multikernel_reserve_low_memory(void)
 	}
 }
 
+/**
+ * mk_arch_claim_low_slot() - give an instance the low-memory slot of its id
+ * @inst:	the instance, id set
+ *
+ * Return: 0, or -ENOSPC when no slot was reserved for that id.
+ */
 int mk_arch_claim_low_slot(struct mk_instance *inst)
 {
 	phys_addr_t slot = mk_low_slots[inst->id - 1];
@@ -81,16 +84,33 @@ int mk_arch_claim_low_slot(struct mk_instance *inst)
 	return 0;
 }
 
+/**
+ * mk_arch_cpu_hw_id() - the id another kernel knows a CPU by
+ * @cpu:	host logical CPU number
+ *
+ * Return: the CPU's physical APIC id.
+ */
 u32 mk_arch_cpu_hw_id(unsigned int cpu)
 {
 	return cpu_physical_id(cpu);
 }
 
+/**
+ * mk_arch_tsc_khz() - TSC frequency for the handover FDT
+ *
+ * Return: the host's calibrated TSC frequency in kHz.
+ */
 u32 mk_arch_tsc_khz(void)
 {
 	return tsc_khz;
 }
 
+/**
+ * mk_arch_lapic_khz() - local APIC timer frequency for the handover FDT
+ *
+ * Return: the host's calibrated APIC timer frequency in kHz, so that a
+ * spawn, which has no reference timer, need not calibrate.
+ */
 u32 mk_arch_lapic_khz(void)
 {
 	return lapic_timer_period * HZ / MSEC_PER_SEC;

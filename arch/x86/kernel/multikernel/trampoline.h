@@ -37,4 +37,12 @@
 #define MK_TR_PD		0x3000
 #define MK_TR_MAX_PD		5
 
+#ifndef __ASSEMBLY__
+#include <linux/types.h>
+
+/* trampoline_64.S: the code and where its 32- and 64-bit parts start. */
+extern const u8 mk_trampoline[], mk_trampoline_end[];
+extern const u32 mk_trampoline_pm_offset, mk_trampoline_lm_offset;
+#endif
+
 #endif /* _X86_MULTIKERNEL_TRAMPOLINE_H */

@@ -18,6 +18,7 @@
 #define CREATE		MK_SYSFS "/create"
 #define DESTROY		MK_SYSFS "/destroy"
 #define NOBODY_UID	65534
+#define LONG_NAME	"abcdefghijklmnopqrstuvwxyz012345"
 
 static int nr_instances(void)
 {
@@ -120,8 +121,8 @@ TEST_F(bad_input, bad_names_are_invalid)
 {
 	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, "a/b cpus=2 memory=64M"));
 	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, ".. cpus=2 memory=64M"));
-	EXPECT_EQ(-EINVAL, mk_write_file(CREATE,
-		  "abcdefghijklmnopqrstuvwxyz012345 cpus=2 memory=64M"));
+	/* 32 characters: one too many. */
+	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, LONG_NAME " cpus=2 memory=64M"));
 	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, " cpus=2 memory=64M"));
 }
 

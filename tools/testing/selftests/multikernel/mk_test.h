@@ -234,11 +234,18 @@ static inline int mk_cpu_set_online(int cpu, bool online)
 /* Kill and destroy every instance, bring CPUs 1.. back online. */
 static inline void mk_cleanup(void)
 {
-	mk_sh("for d in " MK_SYSFS "/instances/*; do [ -d \"$d\" ] || continue; "
-	      "echo kill > $d/control 2>/dev/null; "
-	      "basename $d > " MK_SYSFS "/destroy; done");
-	mk_sh("for c in /sys/devices/system/cpu/cpu[1-9]*/online; do "
-	      "echo 1 > $c 2>/dev/null; done; true");
+	static const char kill_all[] =
+		"for d in " MK_SYSFS "/instances/*; do [ -d $d ] || continue;\n"
+		"echo kill > $d/control 2>/dev/null\n"
+		"basename $d > " MK_SYSFS "/destroy\n"
+		"done\n";
+	static const char online_all[] =
+		"for c in /sys/devices/system/cpu/cpu[1-9]*/online; do\n"
+		"echo 1 > $c 2>/dev/null\n"
+		"done\n";
+
+	mk_sh("%s", kill_all);
+	mk_sh("%s", online_all);
 }
 
 #endif /* MK_TEST_H */
