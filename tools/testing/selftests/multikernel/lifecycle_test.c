@@ -142,31 +142,35 @@ TEST_F_TIMEOUT(host, start_kill_cycles_lose_nothing, 900)
 	EXPECT_EQ(self->free_at_start, mk_read_ll(MK_SYSFS "/pool/memory_free"));
 }
 
-TEST_F_TIMEOUT(host, poweroff_in_spawn_stops_instance, 300)
+/*
+ * Start a spawn whose /init runs @action, wait until the host notices it
+ * stopped, and check the reason it gives.
+ */
+static void spawn_stops_itself(struct __test_metadata *_metadata,
+			       const char *action, const char *reason)
 {
-	char stats[512];
+	char stats[512], want[64];
 
 	ASSERT_EQ(0, mk_sh("mkctl run a --cpus 3 --memory 128M --kernel " MK_KERNEL
 			   " --initrd " MK_INITRD " --cmdline '" MK_CMDLINE
-			   " mkspawn.action=poweroff' --offline"));
+			   " mkspawn.action=%s' --offline", action));
 	ASSERT_TRUE(mk_wait_state("a", "stopped", MK_TIMEOUT_S));
 	ASSERT_EQ(0, mk_inst_read("a", "stats", stats, sizeof(stats)));
-	EXPECT_NE(NULL, strstr(stats, "exit_reason poweroff\n"));
+	snprintf(want, sizeof(want), "exit_reason %s\n", reason);
+	EXPECT_NE(NULL, strstr(stats, want));
 	/* The CPU is free again and the host still works. */
 	EXPECT_EQ(0, mk_cpu_set_online(3, true));
 	EXPECT_EQ(0, mk_sh("taskset -c 3 true"));
 }
 
+TEST_F_TIMEOUT(host, poweroff_in_spawn_stops_instance, 300)
+{
+	spawn_stops_itself(_metadata, "poweroff", "poweroff");
+}
+
 TEST_F_TIMEOUT(host, reboot_in_spawn_stops_instance, 300)
 {
-	char stats[512];
-
-	ASSERT_EQ(0, mk_sh("mkctl run a --cpus 3 --memory 128M --kernel " MK_KERNEL
-			   " --initrd " MK_INITRD " --cmdline '" MK_CMDLINE
-			   " mkspawn.action=reboot' --offline"));
-	ASSERT_TRUE(mk_wait_state("a", "stopped", MK_TIMEOUT_S));
-	ASSERT_EQ(0, mk_inst_read("a", "stats", stats, sizeof(stats)));
-	EXPECT_NE(NULL, strstr(stats, "exit_reason reboot\n"));
+	spawn_stops_itself(_metadata, "reboot", "reboot");
 }
 
 TEST_F_TIMEOUT(host, restart_boots_same_image_again, 300)

@@ -95,7 +95,8 @@ int main(int argc, char **argv)
 	}
 
 	for (i = 0; i < runs; i++) {
-		to_running[i] = to_init[i] = -1;
+		to_running[i] = -1;
+		to_init[i] = -1;
 		t0 = now_ns();
 		if (mk_inst_write("bench", "control", "start"))
 			break;
