@@ -52,7 +52,7 @@ vm() {
 MKCTL="$tools/mkctl" "$top/tools/multikernel/tests/mkctl_test.sh" >"$logs/mkctl.log" 2>&1
 tally mkctl "$logs/mkctl.log"
 
-vm host "multikernel_pool=$POOL kunit.filter_glob=multikernel* mktest.run=pool_test,lifecycle_test,bad_input_test"
+vm host "multikernel_pool=$POOL kunit.filter_glob=multikernel* mktest.run=pool_test,lifecycle_test,bad_input_test,mailbox_test"
 tally kunit "$logs/host.log" --between "KTAP version 1" "MKTEST-BEGIN"
 tally selftests "$logs/host.log" --between "MKTEST-BEGIN" "MKTEST-END"
 

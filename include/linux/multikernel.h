@@ -33,9 +33,14 @@ struct resource;
 #define MK_SHARED_FDT_MAX	(MK_SHARED_CONSOLE - MK_SHARED_FDT)
 #define MK_SHARED_CONSOLE	0x10000	/* struct mk_console_ring + data */
 #define MK_CONSOLE_DATA_SIZE	SZ_64K
+#define MK_SHARED_RING_H2S	0x40000	/* struct mk_ring: host to spawn */
+#define MK_SHARED_RING_S2H	0x80000	/* struct mk_ring: spawn to host */
+#define MK_RING_DATA_SIZE	(SZ_256K - sizeof(struct mk_ring))
 
 #define MK_SHARED_MAGIC		0x4853424d	/* "MBSH" */
 #define MK_SHARED_VERSION	1
+#define MK_HEARTBEAT_MS		100
+#define MK_PANIC_MSG_MAX	128
 
 /* mk_shared_header.spawn_state: what the spawn says about itself. */
 enum mk_spawn_state {
@@ -58,6 +63,8 @@ enum mk_exit_reason {
 	MK_EXIT_KILLED,
 	MK_EXIT_BOOT_TIMEOUT,
 	MK_EXIT_PROTOCOL,
+	MK_EXIT_HEARTBEAT,
+	MK_EXIT_STOP_TIMEOUT,
 };
 
 /**
@@ -67,6 +74,10 @@ enum mk_exit_reason {
  * @spawn_state: an &enum mk_spawn_state, written by the spawn
  * @exit_reason: an &enum mk_exit_reason, written by the spawn before it
  *		sets @spawn_state to halted or panicked
+ * @heartbeat:	incremented by the spawn every %MK_HEARTBEAT_MS; the host
+ *		declares a spawn dead when it stops moving
+ * @panic_msg:	the panic message, written by the spawn before it sets
+ *		@spawn_state to panicked; not necessarily NUL-terminated
  *
  * The host writes the header before each start; afterwards the spawn
  * only writes @exit_reason, then @spawn_state with release semantics.
@@ -77,6 +88,8 @@ struct mk_shared_header {
 	__le32 version;
 	__le32 spawn_state;
 	__le32 exit_reason;
+	__le64 heartbeat;
+	char panic_msg[MK_PANIC_MSG_MAX];
 };
 
 /**
@@ -111,6 +124,69 @@ struct mk_console_ring {
 
 #define MK_CONSOLE_MAGIC	0x4e4f434d	/* "MCON" */
 
+/**
+ * struct mk_ring - one direction of the mailbox: a single-producer,
+ * single-consumer ring of variable-length records
+ * @head:	bytes ever produced; written by the producer, with release
+ *		semantics after the record
+ * @pad0:	keeps producer and consumer fields on separate cache lines
+ * @tail:	bytes ever consumed; written by the consumer
+ * @draining:	non-zero while the consumer is draining: the producer then
+ *		skips the doorbell, so a burst costs one interrupt
+ * @pad1:	rest of the consumer's cache line
+ * @data:	%MK_RING_DATA_SIZE bytes of records
+ *
+ * A record is a &struct mk_msg_hdr and its payload, padded to
+ * %MK_MSG_ALIGN, at data[n % size]. Records never wrap: if fewer than
+ * sizeof(struct mk_msg_hdr) bytes are left before the end, the next
+ * record starts at data[0]; otherwise the producer fills the rest with a
+ * %MK_MSG_PAD record. Each side keeps its own head/tail copy and ring
+ * size, and validates everything it reads from the other.
+ */
+struct mk_ring {
+	__le64 head;
+	u8 pad0[56];
+	__le64 tail;
+	__le32 draining;
+	u8 pad1[52];
+	u8 data[];
+};
+
+/**
+ * struct mk_msg_hdr - header of a mailbox record
+ * @type:	an &enum mk_msg_type
+ * @flags:	zero
+ * @len:	payload bytes that follow, at most %MK_MSG_MAX_PAYLOAD
+ * @seq:	0, 1, 2... per direction and start; PAD records take none
+ */
+struct mk_msg_hdr {
+	__le16 type;
+	__le16 flags;
+	__le32 len;
+	__le64 seq;
+};
+
+#define MK_MSG_ALIGN		8
+#define MK_MSG_MAX_PAYLOAD	MULTIKERNEL_MSG_MAX
+
+/* Record types. The payload of each is documented at the type. */
+enum mk_msg_type {
+	MK_MSG_PAD		= 0,	/* filler up to the end of the ring */
+	MK_MSG_READY		= 1,	/* s2h: le32 stage (enum mk_ready_stage) */
+	MK_MSG_SHUTDOWN		= 2,	/* h2s: orderly poweroff, no payload */
+	MK_MSG_HALTED		= 3,	/* s2h: le32 enum mk_exit_reason */
+	MK_MSG_PANIC		= 4,	/* s2h: panic message text */
+	MK_MSG_PING		= 5,	/* either way: opaque, echoed as PONG */
+	MK_MSG_PONG		= 6,	/* the PING's payload */
+	MK_MSG_USER		= 7,	/* user-space data, /dev/mk-* */
+	MK_MSG_TYPE_MAX
+};
+
+enum mk_ready_stage {
+	MK_READY_KERNEL		= 1,	/* all built-in drivers are up */
+	MK_READY_INIT		= 2,	/* the kernel is running /init */
+};
+
 /* Most CPUs one spawn can be given. */
 #define MK_SPAWN_MAX_CPUS	64
 
@@ -127,6 +203,7 @@ struct mk_console_ring {
  * @tsc_khz:	TSC frequency measured by the host
  * @lapic_khz:	local APIC timer frequency measured by the host
  * @realtime_ns: the host's CLOCK_REALTIME when it started the spawn
+ * @host_doorbell: where the spawn rings the host's mailbox doorbell
  */
 struct mk_spawn_info {
 	u32 id;
@@ -140,6 +217,7 @@ struct mk_spawn_info {
 	u32 tsc_khz;
 	u32 lapic_khz;
 	u64 realtime_ns;
+	u32 host_doorbell;
 };
 
 int mk_handover_parse(const void *fdt, size_t size, struct mk_spawn_info *info,
@@ -172,6 +250,14 @@ void mk_spawn_console_write(const char *buf, size_t len);
 void __init mk_spawn_console_early(struct mk_console_ring *ring);
 void __init mk_spawn_init(const struct mk_spawn_info *info);
 void mk_spawn_report(enum mk_spawn_state state, enum mk_exit_reason reason);
+
+struct mk_channel;
+typedef void (*mk_msg_handler_t)(struct mk_channel *ch, u16 type,
+				 const void *payload, u32 len);
+int mk_msg_register_handler(enum mk_msg_type type, mk_msg_handler_t handler);
+int mk_channel_send(struct mk_channel *ch, enum mk_msg_type type,
+		    const void *buf, u32 len);
+struct mk_channel *mk_spawn_channel(void);
 
 /* Set by the spawn platform when this kernel was started as a spawn. */
 extern const struct mk_spawn_info *multikernel_spawn;

@@ -1,22 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Multikernel: debugfs test hooks, /sys/kernel/debug/multikernel/.
+ * Multikernel: debugfs test hooks and benchmarks, in
+ * /sys/kernel/debug/multikernel/. Root only; for tests, not an ABI.
  *
+ * On a host:
  *   scan	write "pool PATTERN" or "NAME PATTERN"; read back how often
- *		PATTERN occurs in the whole pool or in instance NAME's RAM.
+ *		PATTERN occurs in the whole pool or in instance NAME's RAM,
+ *		so tests can check that a spawn's data is cleared.
+ *   bench	write "NAME COUNT SIZE"; read back mailbox round trips
+ *		next to same-kernel cross-CPU IPI round trips, and a stream
+ *		of COUNT messages of SIZE bytes.
  *
- * Lets the selftests check that memory a spawn wrote is cleared before
- * the pool hands it out again, from outside any spawn.
+ * In a spawn, to play a broken peer:
+ *   hang	write anything: spin on this CPU with interrupts off
+ *   scribble	write anything: corrupt the spawn-to-host ring
+ *   rx_pause	write 1/0: stop/resume taking messages off the host ring
  */
+
+#define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/io.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -24,9 +37,14 @@
 
 #define MK_SCAN_PATTERN_MAX	64
 #define MK_SCAN_LINE_MAX	(MULTIKERNEL_NAME_MAX + MK_SCAN_PATTERN_MAX + 2)
+#define MK_BENCH_MAX_COUNT	100000
+#define MK_BENCH_RESULT_MAX	512
+#define MK_PERCENT		100
+#define MK_P99			99
 
-static DEFINE_MUTEX(mk_scan_lock);
+static DEFINE_MUTEX(mk_debugfs_lock);
 static u64 mk_scan_matches;
+static char mk_bench_result[MK_BENCH_RESULT_MAX];
 
 static u64 mk_scan_range(phys_addr_t base, u64 size, const char *pat,
 			 size_t len)
@@ -43,44 +61,64 @@ static u64 mk_scan_range(phys_addr_t base, u64 size, const char *pat,
 	return matches;
 }
 
+/*
+ * Split "FIRST REST" written by user space into two non-empty strings.
+ * Returns the buffer to kfree(), or an ERR_PTR.
+ */
+static char *mk_debugfs_line(const char __user *ubuf, size_t count,
+			     size_t max, char **first, char **rest)
+{
+	char *line;
+
+	if (count > max)
+		return ERR_PTR(-EINVAL);
+	line = memdup_user_nul(ubuf, count);
+	if (IS_ERR(line))
+		return line;
+	*rest = strim(line);
+	*first = strsep(rest, " ");
+	if (!*rest || !**rest) {
+		kfree(line);
+		return ERR_PTR(-EINVAL);
+	}
+	return line;
+}
+
 static ssize_t mk_scan_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
 	char *line, *target, *pattern;
 	struct mk_instance *inst;
 	ssize_t ret = count;
+	u64 matches;
 
-	if (count > MK_SCAN_LINE_MAX)
-		return -EINVAL;
-	line = memdup_user_nul(ubuf, count);
+	line = mk_debugfs_line(ubuf, count, MK_SCAN_LINE_MAX, &target,
+			       &pattern);
 	if (IS_ERR(line))
 		return PTR_ERR(line);
-	pattern = strim(line);
-	target = strsep(&pattern, " ");
-	if (!pattern || !*pattern || strlen(pattern) > MK_SCAN_PATTERN_MAX) {
+	if (strlen(pattern) > MK_SCAN_PATTERN_MAX) {
 		ret = -EINVAL;
 		goto out;
 	}
 
-	mutex_lock(&mk_scan_lock);
 	if (!strcmp(target, "pool")) {
-		mk_scan_matches = mk_scan_range(mk_memory_base(),
-						mk_memory_total(), pattern,
-						strlen(pattern));
+		matches = mk_scan_range(mk_memory_base(), mk_memory_total(),
+					pattern, strlen(pattern));
 	} else {
 		inst = mk_instance_get(target, 0);
-		if (inst) {
-			mutex_lock(&inst->lock);
-			mk_scan_matches = mk_scan_range(inst->mem_base,
-							inst->mem_size, pattern,
-							strlen(pattern));
-			mutex_unlock(&inst->lock);
-			mk_instance_put(inst);
-		} else {
+		if (!inst) {
 			ret = -ENOENT;
+			goto out;
 		}
+		mutex_lock(&inst->lock);
+		matches = mk_scan_range(inst->mem_base, inst->mem_size, pattern,
+					strlen(pattern));
+		mutex_unlock(&inst->lock);
+		mk_instance_put(inst);
 	}
-	mutex_unlock(&mk_scan_lock);
+	mutex_lock(&mk_debugfs_lock);
+	mk_scan_matches = matches;
+	mutex_unlock(&mk_debugfs_lock);
 out:
 	kfree(line);
 	return ret;
@@ -92,9 +130,9 @@ static ssize_t mk_scan_read(struct file *file, char __user *ubuf,
 	char buf[32];
 	int len;
 
-	mutex_lock(&mk_scan_lock);
+	mutex_lock(&mk_debugfs_lock);
 	len = scnprintf(buf, sizeof(buf), "%llu\n", mk_scan_matches);
-	mutex_unlock(&mk_scan_lock);
+	mutex_unlock(&mk_debugfs_lock);
 	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
 }
 
@@ -105,14 +143,194 @@ static const struct file_operations mk_scan_fops = {
 	.llseek	= default_llseek,
 };
 
+static int mk_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void mk_nop(void *info)
+{
+}
+
+static int mk_bench_run(struct mk_instance *inst, u32 count, u32 size,
+			char *out, size_t len)
+{
+	u64 *mb, *ipi, start, ns, bytes;
+	int cpu, ret = 0, n;
+	u32 i, sent = 0;
+	void *payload;
+
+	mb = kvcalloc(count, sizeof(*mb), GFP_KERNEL);
+	ipi = kvcalloc(count, sizeof(*ipi), GFP_KERNEL);
+	payload = kzalloc(size, GFP_KERNEL);
+	if (!mb || !ipi || !payload) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	for (i = 0; i < count && !ret; i++)
+		ret = mk_msgdev_ping_ns(&inst->msgdev, &mb[i]);
+	if (ret)
+		goto out;
+
+	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	for (i = 0; i < count && cpu < nr_cpu_ids; i++) {
+		start = ktime_get_ns();
+		smp_call_function_single(cpu, mk_nop, NULL, 1);
+		ipi[i] = ktime_get_ns() - start;
+	}
+
+	start = ktime_get_ns();
+	while (sent < count) {
+		ret = mk_channel_send(&inst->chan, MK_MSG_USER, payload, size);
+		if (ret == -EAGAIN) {
+			cond_resched();
+			continue;
+		}
+		if (ret)
+			goto out;
+		sent++;
+	}
+	while (!mk_ring_empty_for_peer(&inst->chan))
+		cond_resched();
+	ns = max_t(u64, ktime_get_ns() - start, 1);
+	bytes = (u64)count * size;
+
+	sort(mb, count, sizeof(*mb), mk_cmp_u64, NULL);
+	sort(ipi, count, sizeof(*ipi), mk_cmp_u64, NULL);
+	n = scnprintf(out, len,
+		      "mailbox_rtt_ns min %llu median %llu p99 %llu\n",
+		      mb[0], mb[count / 2], mb[count * MK_P99 / MK_PERCENT]);
+	n += scnprintf(out + n, len - n,
+		       "ipi_rtt_ns min %llu median %llu p99 %llu\n",
+		       ipi[0], ipi[count / 2], ipi[count * MK_P99 / MK_PERCENT]);
+	scnprintf(out + n, len - n,
+		  "stream msgs %u size %u msgs_per_s %llu mb_per_s %llu\n",
+		  count, size, div64_u64((u64)count * NSEC_PER_SEC, ns),
+		  div64_u64(bytes * NSEC_PER_SEC, ns * SZ_1M));
+out:
+	kfree(payload);
+	kvfree(ipi);
+	kvfree(mb);
+	return ret;
+}
+
+static ssize_t mk_bench_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	char *line, *name, *args;
+	struct mk_instance *inst;
+	u32 n, size;
+	int ret;
+
+	line = mk_debugfs_line(ubuf, count, MK_SCAN_LINE_MAX, &name, &args);
+	if (IS_ERR(line))
+		return PTR_ERR(line);
+	ret = -EINVAL;
+	if (sscanf(args, "%u %u", &n, &size) != 2 || !n ||
+	    n > MK_BENCH_MAX_COUNT || size > MK_MSG_MAX_PAYLOAD)
+		goto out;
+	ret = -ENOENT;
+	inst = mk_instance_get(name, 0);
+	if (!inst)
+		goto out;
+	mutex_lock(&mk_debugfs_lock);
+	ret = mk_bench_run(inst, n, size, mk_bench_result,
+			   sizeof(mk_bench_result));
+	mutex_unlock(&mk_debugfs_lock);
+	mk_instance_put(inst);
+out:
+	kfree(line);
+	return ret ? ret : count;
+}
+
+static ssize_t mk_bench_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	ssize_t ret;
+
+	mutex_lock(&mk_debugfs_lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, mk_bench_result,
+				      strlen(mk_bench_result));
+	mutex_unlock(&mk_debugfs_lock);
+	return ret;
+}
+
+static const struct file_operations mk_bench_fops = {
+	.owner	= THIS_MODULE,
+	.read	= mk_bench_read,
+	.write	= mk_bench_write,
+	.llseek	= default_llseek,
+};
+
+static ssize_t mk_hang_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	pr_emerg("test hook: spinning with interrupts off\n");
+	local_irq_disable();
+	for (;;)
+		cpu_relax();
+	return count;
+}
+
+static const struct file_operations mk_hang_fops = {
+	.owner	= THIS_MODULE,
+	.write	= mk_hang_write,
+};
+
+static ssize_t mk_scribble_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct mk_channel *ch = mk_spawn_channel();
+
+	pr_emerg("test hook: corrupting the spawn-to-host ring\n");
+	WRITE_ONCE(ch->tx.ring->head, cpu_to_le64(U64_MAX / 3));
+	mk_arch_doorbell(ch->peer_hw_id);
+	return count;
+}
+
+static const struct file_operations mk_scribble_fops = {
+	.owner	= THIS_MODULE,
+	.write	= mk_scribble_write,
+};
+
+static int mk_rx_pause_set(void *data, u64 val)
+{
+	struct mk_channel *ch = mk_spawn_channel();
+
+	WRITE_ONCE(ch->rx_paused, !!val);
+	if (!val)
+		mk_channel_kick(ch);
+	return 0;
+}
+
+static int mk_rx_pause_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(mk_spawn_channel()->rx_paused);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(mk_rx_pause_fops, mk_rx_pause_get, mk_rx_pause_set,
+			 "%llu\n");
+
 static int __init mk_debugfs_init(void)
 {
 	struct dentry *dir;
 
-	if (!mk_pool_reserved())
-		return 0;
-	dir = debugfs_create_dir("multikernel", NULL);
-	debugfs_create_file("scan", 0600, dir, NULL, &mk_scan_fops);
+	if (multikernel_is_spawn()) {
+		dir = debugfs_create_dir("multikernel", NULL);
+		debugfs_create_file("hang", 0200, dir, NULL, &mk_hang_fops);
+		debugfs_create_file("scribble", 0200, dir, NULL,
+				    &mk_scribble_fops);
+		debugfs_create_file_unsafe("rx_pause", 0600, dir, NULL,
+					   &mk_rx_pause_fops);
+	} else if (mk_pool_reserved()) {
+		dir = debugfs_create_dir("multikernel", NULL);
+		debugfs_create_file("scan", 0600, dir, NULL, &mk_scan_fops);
+		debugfs_create_file("bench", 0600, dir, NULL, &mk_bench_fops);
+	}
 	return 0;
 }
 late_initcall(mk_debugfs_init);

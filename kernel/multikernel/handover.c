@@ -16,6 +16,7 @@
  *			tsc-khz = <u32>;
  *			lapic-khz = <u32>;
  *			host-realtime-ns = <u64>;
+ *			host-doorbell = <u32>;	mailbox IPI target
  *		};
  *	};
  *
@@ -77,6 +78,8 @@ int mk_handover_build(struct mk_instance *inst, void *buf, size_t size)
 	err = err ?: fdt_property_u32(buf, "lapic-khz", mk_arch_lapic_khz());
 	err = err ?: fdt_property_u64(buf, "host-realtime-ns",
 				      ktime_get_real_ns());
+	err = err ?: fdt_property_u32(buf, "host-doorbell",
+				      mk_arch_host_doorbell_id());
 	err = err ?: fdt_end_node(buf);
 	err = err ?: fdt_end_node(buf);
 	err = err ?: fdt_finish(buf);
@@ -188,8 +191,9 @@ static int mk_parse_instance(const void *fdt, int node,
 
 	if (mk_prop_u32(fdt, node, "tsc-khz", &info->tsc_khz) ||
 	    mk_prop_u32(fdt, node, "lapic-khz", &info->lapic_khz) ||
-	    mk_prop_u64(fdt, node, "host-realtime-ns", &info->realtime_ns, 1)) {
-		*why = "missing clock properties";
+	    mk_prop_u64(fdt, node, "host-realtime-ns", &info->realtime_ns, 1) ||
+	    mk_prop_u32(fdt, node, "host-doorbell", &info->host_doorbell)) {
+		*why = "missing clock or doorbell properties";
 		return -EINVAL;
 	}
 	return 0;

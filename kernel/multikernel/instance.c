@@ -30,6 +30,14 @@
 #define MK_WATCH_INTERVAL_MS	20
 /* How long a spawn may take from start to "ready". */
 #define MK_BOOT_TIMEOUT_MS	(120 * MSEC_PER_SEC)
+/* A running spawn whose heartbeat stands still this long is dead. */
+#define MK_HEARTBEAT_TIMEOUT_MS	(5 * MSEC_PER_SEC)
+/* Default time a spawn gets to shut down after "stop". */
+#define MK_STOP_TIMEOUT_S	10
+#define MK_STOP_TIMEOUT_MAX_S	3600
+
+/* Running instances' mailboxes, for the doorbell interrupt. */
+static struct mk_channel __rcu *mk_host_channels[MK_MAX_INSTANCES];
 
 static LIST_HEAD(mk_instances);
 /* Protects mk_instances and the uniqueness of names and ids. */
@@ -54,6 +62,8 @@ static const char * const mk_exit_reason_names[] = {
 	[MK_EXIT_KILLED]	= "killed",
 	[MK_EXIT_BOOT_TIMEOUT]	= "boot-timeout",
 	[MK_EXIT_PROTOCOL]	= "protocol-error",
+	[MK_EXIT_HEARTBEAT]	= "heartbeat-lost",
+	[MK_EXIT_STOP_TIMEOUT]	= "stop-timeout",
 };
 
 /**
@@ -108,6 +118,9 @@ static void mk_instance_halt(struct mk_instance *inst, enum mk_state state,
 {
 	lockdep_assert_held(&inst->lock);
 	mk_arch_reset_cpus(inst);
+	RCU_INIT_POINTER(mk_host_channels[inst->id - 1], NULL);
+	mk_channel_disconnect(&inst->chan);
+	mk_msgdev_wake(&inst->msgdev);
 	if (inst->cpus_owned) {
 		mk_cpus_release(&inst->cpus);
 		inst->cpus_owned = false;
@@ -117,6 +130,55 @@ static void mk_instance_halt(struct mk_instance *inst, enum mk_state state,
 	mk_set_state(inst, state);
 	pr_info("%s: %s (%s)\n", inst->name, mk_state_name(state),
 		mk_exit_reason_name(reason));
+}
+
+/*
+ * A spawn that has not halted: did it become ready (a mailbox message),
+ * does its heartbeat move, did it break the mailbox protocol, is a
+ * graceful stop overdue?
+ */
+static void mk_instance_check_alive(struct mk_instance *inst)
+{
+	struct mk_shared_header *hdr = mk_header(inst);
+	u64 now = ktime_get_ns(), beat;
+
+	if (READ_ONCE(inst->chan.error)) {
+		mk_instance_halt(inst, MK_STATE_CRASHED, MK_EXIT_PROTOCOL);
+		return;
+	}
+	if (inst->state == MK_STATE_STARTING) {
+		if (READ_ONCE(inst->ready_kernel_ns)) {
+			inst->ready_ns = inst->ready_kernel_ns;
+			inst->heartbeat_ns = now;
+			mk_set_state(inst, MK_STATE_RUNNING);
+			pr_info("%s: running (ready %llu ms after start)\n",
+				inst->name,
+				(inst->ready_ns - inst->start_ns) / NSEC_PER_MSEC);
+		} else if (now - inst->start_ns >
+			   MK_BOOT_TIMEOUT_MS * NSEC_PER_MSEC) {
+			mk_instance_halt(inst, MK_STATE_CRASHED,
+					 MK_EXIT_BOOT_TIMEOUT);
+		}
+		return;
+	}
+
+	if (inst->state == MK_STATE_STOPPING &&
+	    now > inst->stop_deadline_ns) {
+		pr_warn("%s: did not stop in time, killing it\n", inst->name);
+		mk_instance_halt(inst, MK_STATE_STOPPED, MK_EXIT_STOP_TIMEOUT);
+		return;
+	}
+
+	beat = le64_to_cpu(READ_ONCE(hdr->heartbeat));
+	if (beat != inst->heartbeat) {
+		inst->heartbeat = beat;
+		inst->heartbeat_ns = now;
+	} else if (now - inst->heartbeat_ns >
+		   MK_HEARTBEAT_TIMEOUT_MS * NSEC_PER_MSEC) {
+		pr_warn("%s: no heartbeat for %lu ms, resetting its CPUs\n",
+			inst->name, MK_HEARTBEAT_TIMEOUT_MS);
+		mk_instance_halt(inst, MK_STATE_CRASHED, MK_EXIT_HEARTBEAT);
+	}
 }
 
 /* Read what the spawn says about itself; never trust it. */
@@ -131,20 +193,8 @@ static void mk_instance_check(struct mk_instance *inst)
 
 	switch (spawn_state) {
 	case MK_SPAWN_BOOTING:
-		if (inst->state == MK_STATE_STARTING &&
-		    ktime_get_ns() - inst->start_ns >
-		    MK_BOOT_TIMEOUT_MS * NSEC_PER_MSEC)
-			mk_instance_halt(inst, MK_STATE_CRASHED,
-					 MK_EXIT_BOOT_TIMEOUT);
-		return;
 	case MK_SPAWN_READY:
-		if (inst->state == MK_STATE_STARTING) {
-			inst->ready_ns = ktime_get_ns();
-			mk_set_state(inst, MK_STATE_RUNNING);
-			pr_info("%s: running (ready %llu ms after start)\n",
-				inst->name,
-				(inst->ready_ns - inst->start_ns) / NSEC_PER_MSEC);
-		}
+		mk_instance_check_alive(inst);
 		return;
 	case MK_SPAWN_HALTED:
 		if (reason >= MK_EXIT_POWEROFF && reason <= MK_EXIT_HALT) {
@@ -153,6 +203,8 @@ static void mk_instance_check(struct mk_instance *inst)
 		}
 		break;
 	case MK_SPAWN_PANICKED:
+		memcpy(inst->panic_msg, hdr->panic_msg, sizeof(inst->panic_msg));
+		inst->panic_msg[sizeof(inst->panic_msg) - 1] = '\0';
 		mk_instance_halt(inst, MK_STATE_CRASHED, MK_EXIT_PANIC);
 		return;
 	}
@@ -252,7 +304,16 @@ static int mk_instance_start(struct mk_instance *inst)
 
 	inst->start_ns = ktime_get_ns();
 	inst->ready_ns = 0;
+	WRITE_ONCE(inst->ready_kernel_ns, 0);
+	WRITE_ONCE(inst->ready_init_ns, 0);
+	inst->heartbeat = 0;
+	inst->panic_msg[0] = '\0';
 	inst->exit_reason = MK_EXIT_NONE;
+	mk_channel_connect(&inst->chan,
+			   phys_to_virt(inst->shared_base + MK_SHARED_RING_H2S),
+			   phys_to_virt(inst->shared_base + MK_SHARED_RING_S2H),
+			   inst->apic_ids[0], true);
+	rcu_assign_pointer(mk_host_channels[inst->id - 1], &inst->chan);
 	ret = mk_arch_start(inst);
 	if (ret)
 		goto out_release;
@@ -265,10 +326,41 @@ static int mk_instance_start(struct mk_instance *inst)
 
 out_release:
 	mk_arch_reset_cpus(inst);
+	RCU_INIT_POINTER(mk_host_channels[inst->id - 1], NULL);
+	mk_channel_disconnect(&inst->chan);
 	mk_cpus_release(&inst->cpus);
 	inst->cpus_owned = false;
 	pr_warn_ratelimited("%s: start failed (%d)\n", inst->name, ret);
 	return ret;
+}
+
+/* "stop [SECONDS]": ask the spawn to power off, kill it if it does not. */
+static int mk_instance_stop(struct mk_instance *inst, const char *arg)
+{
+	unsigned int secs = MK_STOP_TIMEOUT_S;
+	int ret;
+
+	if (*arg && (kstrtouint(arg, 10, &secs) || !secs ||
+		     secs > MK_STOP_TIMEOUT_MAX_S)) {
+		pr_warn_ratelimited("%s: stop: timeout must be 1-%u seconds\n",
+				    inst->name, MK_STOP_TIMEOUT_MAX_S);
+		return -EINVAL;
+	}
+	if (inst->state != MK_STATE_RUNNING) {
+		pr_warn_ratelimited("%s: stop: not running (%s)\n", inst->name,
+				    mk_state_name(inst->state));
+		return -EINVAL;
+	}
+	ret = mk_channel_send(&inst->chan, MK_MSG_SHUTDOWN, NULL, 0);
+	if (ret) {
+		pr_warn("%s: cannot ask it to stop (%d), killing it\n",
+			inst->name, ret);
+		mk_instance_halt(inst, MK_STATE_STOPPED, MK_EXIT_KILLED);
+		return 0;
+	}
+	inst->stop_deadline_ns = ktime_get_ns() + secs * NSEC_PER_SEC;
+	mk_set_state(inst, MK_STATE_STOPPING);
+	return 0;
 }
 
 static int mk_instance_kill(struct mk_instance *inst)
@@ -287,16 +379,26 @@ static int mk_instance_kill(struct mk_instance *inst)
  * @inst:	the instance
  * @verb:	"start", "stop", "kill" or "restart", trailing newline allowed
  *
+ * "stop" may carry a timeout in seconds ("stop 5", default 10), after
+ * which the spawn is killed.
+ *
  * Return: 0, -EINVAL for an unknown verb or one that does not fit the
  * state, -ENODATA to start without an image, -EBUSY to start while
- * running, -EOPNOTSUPP for stop (needs the mailbox), or what the start
- * failed with.
+ * running, or what the start failed with.
  */
 int mk_instance_control(struct mk_instance *inst, const char *verb)
 {
 	int ret;
 
 	mutex_lock(&inst->lock);
+	if (str_has_prefix(verb, "stop ")) {
+		char arg[16];
+
+		strscpy(arg, verb + 5, sizeof(arg));
+		ret = mk_instance_stop(inst, strim(arg));
+		mutex_unlock(&inst->lock);
+		return ret;
+	}
 	if (sysfs_streq(verb, "start")) {
 		ret = mk_instance_start(inst);
 	} else if (sysfs_streq(verb, "kill")) {
@@ -306,9 +408,7 @@ int mk_instance_control(struct mk_instance *inst, const char *verb)
 			mk_instance_halt(inst, MK_STATE_STOPPED, MK_EXIT_KILLED);
 		ret = mk_instance_start(inst);
 	} else if (sysfs_streq(verb, "stop")) {
-		pr_warn_ratelimited("%s: graceful stop is not implemented yet; use kill\n",
-				    inst->name);
-		ret = -EOPNOTSUPP;
+		ret = mk_instance_stop(inst, "");
 	} else {
 		pr_warn_ratelimited("%s: unknown control verb (start, stop, kill, restart)\n",
 				    inst->name);
@@ -447,6 +547,7 @@ int mk_instance_create(const char *buf)
 	mutex_init(&inst->lock);
 	INIT_DELAYED_WORK(&inst->watch, mk_instance_watch);
 	strscpy(inst->name, req->name, sizeof(inst->name));
+	mk_channel_init(&inst->chan, inst->name);
 	cpumask_copy(&inst->cpus, &req->cpus);
 	inst->mem_size = round_up(req->mem_size, MK_POOL_GRANULE);
 
@@ -499,6 +600,12 @@ int mk_instance_create(const char *buf)
 	ret = mk_sysfs_add_instance(inst);
 	if (ret)
 		goto out_release;
+	ret = mk_msgdev_register(&inst->msgdev, &inst->chan, inst->name,
+				 &inst->kobj);
+	if (ret) {
+		mk_sysfs_remove_instance(inst);
+		goto out_release;
+	}
 	list_add_tail(&inst->node, &mk_instances);
 	mutex_unlock(&mk_instances_lock);
 	pr_info("%s: created (id %u, CPUs %*pbl, %llu MiB at %pa)\n",
@@ -555,6 +662,7 @@ int mk_instance_destroy(const char *buf)
 	mutex_unlock(&mk_instances_lock);
 
 	cancel_delayed_work_sync(&inst->watch);
+	mk_msgdev_unregister(&inst->msgdev);
 	mk_sysfs_remove_instance(inst);
 	pr_info("%s: destroyed\n", inst->name);
 	kobject_put(&inst->kobj);
@@ -564,3 +672,45 @@ out_unlock:
 	mutex_unlock(&mk_instances_lock);
 	return ret;
 }
+
+static struct mk_instance *mk_chan_instance(struct mk_channel *ch)
+{
+	return container_of(ch, struct mk_instance, chan);
+}
+
+static void mk_host_on_ready(struct mk_channel *ch, u16 type,
+			     const void *payload, u32 len)
+{
+	struct mk_instance *inst = mk_chan_instance(ch);
+	__le32 stage;
+
+	if (len != sizeof(stage))
+		return;
+	memcpy(&stage, payload, sizeof(stage));
+	if (le32_to_cpu(stage) == MK_READY_KERNEL)
+		WRITE_ONCE(inst->ready_kernel_ns, ktime_get_ns());
+	else if (le32_to_cpu(stage) == MK_READY_INIT)
+		WRITE_ONCE(inst->ready_init_ns, ktime_get_ns());
+}
+
+/* The doorbell rang on this CPU: some running spawn sent something. */
+static void mk_host_doorbell(void)
+{
+	struct mk_channel *ch;
+	int i;
+
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		ch = rcu_dereference_sched(mk_host_channels[i]);
+		if (ch)
+			mk_channel_kick(ch);
+	}
+}
+
+static int __init mk_instance_host_init(void)
+{
+	if (!mk_pool_reserved())
+		return 0;
+	mk_msg_register_handler(MK_MSG_READY, mk_host_on_ready);
+	return mk_arch_doorbell_init(mk_host_doorbell);
+}
+late_initcall(mk_instance_host_init);

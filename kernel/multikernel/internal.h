@@ -5,14 +5,21 @@
 #ifndef _KERNEL_MULTIKERNEL_INTERNAL_H
 #define _KERNEL_MULTIKERNEL_INTERNAL_H
 
+#include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
+#include <linux/miscdevice.h>
 #include <linux/multikernel.h>
 #include <linux/mutex.h>
 #include <linux/sizes.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
+
+struct kimage;
+struct mk_instance;
 
 /*
  * Pool memory is handed out in 2 MiB granules: large enough to map an
@@ -121,6 +128,143 @@ struct mk_image {
 	phys_addr_t entry;
 };
 
+const char *mk_state_name(enum mk_state state);
+const char *mk_exit_reason_name(enum mk_exit_reason reason);
+
+int mk_instance_create(const char *buf);
+int mk_instance_destroy(const char *name);
+int mk_instance_control(struct mk_instance *inst, const char *verb);
+struct mk_instance *mk_instance_get(const char *name, unsigned int id);
+void mk_instance_put(struct mk_instance *inst);
+void mk_instance_set_image(struct mk_instance *inst, struct mk_image *image);
+void mk_image_free(struct mk_image *image);
+
+/* sysfs.c */
+int mk_sysfs_add_instance(struct mk_instance *inst);
+void mk_sysfs_remove_instance(struct mk_instance *inst);
+extern const struct kobj_type mk_instance_ktype;
+
+/* cpu.c */
+void mk_cpus_available(struct cpumask *mask);
+int mk_cpus_claim(const struct cpumask *cpus, const char *who);
+void mk_cpus_release(const struct cpumask *cpus);
+
+/**
+ * struct mk_ring_end - this kernel's end of a mailbox ring
+ * @ring:	the ring in shared memory
+ * @size:	bytes of data, this kernel's idea, never read from the ring
+ * @pos:	head (producer) or tail (consumer) as this kernel knows it
+ * @seq:	sequence number of the next record sent or expected
+ */
+struct mk_ring_end {
+	struct mk_ring *ring;
+	u32 size;
+	u64 pos;
+	u64 seq;
+};
+
+/* ring.c */
+void mk_ring_init(struct mk_ring *ring, struct mk_ring_end *prod,
+		  struct mk_ring_end *cons, u32 size);
+void mk_ring_attach(struct mk_ring_end *end, struct mk_ring *ring, u32 size);
+int mk_ring_send(struct mk_ring_end *p, u16 type, const void *buf, u32 len);
+int mk_ring_recv(struct mk_ring_end *c, u16 *type, void *buf, u32 size);
+void mk_ring_set_draining(struct mk_ring_end *c, bool draining);
+bool mk_ring_wants_doorbell(struct mk_ring_end *p);
+bool mk_ring_empty(struct mk_ring_end *c);
+
+/**
+ * struct mk_channel_stats - what a channel counts, shown in stats
+ * @sent:	records sent
+ * @received:	records received
+ * @doorbells:	doorbell IPIs sent (fewer than @sent when batched)
+ * @full:	sends refused with -EAGAIN because the ring was full
+ * @unhandled:	records of a type nobody handles here
+ */
+struct mk_channel_stats {
+	u64 sent;
+	u64 received;
+	u64 doorbells;
+	u64 full;
+	u64 unhandled;
+};
+
+/**
+ * struct mk_channel - this kernel's end of a mailbox
+ * @tx:		ring this kernel produces into
+ * @rx:		ring this kernel consumes from
+ * @tx_lock:	serialises senders and @up changes
+ * @rx_work:	drains @rx; never runs twice at once
+ * @up:		connected: rings valid, peer running
+ * @rx_paused:	test hook: leave records in @rx
+ * @error:	-EPROTO once the peer broke the protocol
+ * @peer_hw_id:	where the doorbell goes
+ * @name:	for messages
+ * @on_error:	called from @rx_work when the peer broke the protocol
+ * @stats:	counters, under @tx_lock for the send side
+ * @msgdev:	the message device on this channel, or NULL
+ * @rx_buf:	payload of the record being handled
+ */
+struct mk_channel {
+	struct mk_ring_end tx;
+	struct mk_ring_end rx;
+	spinlock_t tx_lock;	/* see @tx_lock above */
+	struct work_struct rx_work;
+	bool up;
+	bool rx_paused;
+	int error;
+	u32 peer_hw_id;
+	const char *name;
+	void (*on_error)(struct mk_channel *ch);
+	struct mk_channel_stats stats;
+	struct mk_msgdev *msgdev;
+	u8 rx_buf[MK_MSG_MAX_PAYLOAD];
+};
+
+/**
+ * struct mk_msgdev - a message device, /dev/mk-*
+ * @misc:	the character device
+ * @name:	its name, "mk-NAME" or "mk-host"
+ * @ch:		the channel it talks through
+ * @owner:	held while the device is open (the instance), or NULL
+ * @lock:	protects @queue and @queued
+ * @queue:	received messages waiting for read()
+ * @queued:	entries in @queue
+ * @dropped:	messages dropped because @queue was full
+ * @wait:	readers and pollers
+ * @ping_lock:	one ping at a time
+ * @pong:	completed when the echo of @ping_cookie comes back
+ * @ping_cookie: payload of the last ping
+ */
+struct mk_msgdev {
+	struct miscdevice misc;
+	char name[MULTIKERNEL_NAME_MAX + 4];
+	struct mk_channel *ch;
+	struct kobject *owner;
+	spinlock_t lock;	/* see @lock above */
+	struct list_head queue;
+	unsigned int queued;
+	u64 dropped;
+	wait_queue_head_t wait;
+	struct mutex ping_lock;	/* see @ping_lock above */
+	struct completion pong;
+	u64 ping_cookie;
+};
+
+int mk_msgdev_register(struct mk_msgdev *dev, struct mk_channel *ch,
+		       const char *suffix, struct kobject *owner);
+void mk_msgdev_unregister(struct mk_msgdev *dev);
+void mk_msgdev_wake(struct mk_msgdev *dev);
+int mk_msgdev_ping_ns(struct mk_msgdev *dev, u64 *ns);
+
+/* mailbox.c */
+void mk_channel_init(struct mk_channel *ch, const char *name);
+void mk_channel_connect(struct mk_channel *ch, struct mk_ring *tx,
+			struct mk_ring *rx, u32 peer_hw_id, bool reset);
+void mk_channel_disconnect(struct mk_channel *ch);
+void mk_channel_kick(struct mk_channel *ch);
+bool mk_ring_empty_for_peer(struct mk_channel *ch);
+
 /**
  * struct mk_instance - one spawn: its resources, image and state
  * @kobj:	instances/NAME in sysfs; the reference that keeps it alive
@@ -148,6 +292,14 @@ struct mk_image {
  * @ready_ns:	ktime_get_ns() when the spawn last said it was ready
  * @stop_ns:	ktime_get_ns() when it last stopped
  * @exit_reason: why it last stopped (&enum mk_exit_reason)
+ * @panic_msg:	what the spawn said when it last panicked
+ * @ready_kernel_ns: when the spawn's kernel said it was ready (mailbox)
+ * @ready_init_ns: when it said it was running /init (mailbox)
+ * @heartbeat:	last heartbeat value seen
+ * @heartbeat_ns: when it last moved
+ * @stop_deadline_ns: while stopping: when to give up and kill
+ * @chan:	the mailbox
+ * @msgdev:	/dev/mk-NAME
  */
 struct mk_instance {
 	struct kobject kobj;
@@ -174,28 +326,16 @@ struct mk_instance {
 	u64 ready_ns;
 	u64 stop_ns;
 	enum mk_exit_reason exit_reason;
+	char panic_msg[MK_PANIC_MSG_MAX];
+	u64 ready_kernel_ns;
+	u64 ready_init_ns;
+	u64 heartbeat;
+	u64 heartbeat_ns;
+	u64 stop_deadline_ns;
+	struct mk_channel chan;
+	struct mk_msgdev msgdev;
 };
 
-const char *mk_state_name(enum mk_state state);
-const char *mk_exit_reason_name(enum mk_exit_reason reason);
-
-int mk_instance_create(const char *buf);
-int mk_instance_destroy(const char *name);
-int mk_instance_control(struct mk_instance *inst, const char *verb);
-struct mk_instance *mk_instance_get(const char *name, unsigned int id);
-void mk_instance_put(struct mk_instance *inst);
-void mk_instance_set_image(struct mk_instance *inst, struct mk_image *image);
-void mk_image_free(struct mk_image *image);
-
-/* sysfs.c */
-int mk_sysfs_add_instance(struct mk_instance *inst);
-void mk_sysfs_remove_instance(struct mk_instance *inst);
-extern const struct kobj_type mk_instance_ktype;
-
-/* cpu.c */
-void mk_cpus_available(struct cpumask *mask);
-int mk_cpus_claim(const struct cpumask *cpus, const char *who);
-void mk_cpus_release(const struct cpumask *cpus);
 
 /* console.c */
 ssize_t mk_console_read(struct mk_instance *inst, char *buf, loff_t off,
@@ -216,5 +356,8 @@ int mk_arch_start(struct mk_instance *inst);
 void mk_arch_reset_cpus(struct mk_instance *inst);
 u32 mk_arch_tsc_khz(void);
 u32 mk_arch_lapic_khz(void);
+int mk_arch_doorbell_init(void (*handler)(void));
+void mk_arch_doorbell(u32 hw_id);
+u32 mk_arch_host_doorbell_id(void);
 
 #endif /* _KERNEL_MULTIKERNEL_INTERNAL_H */

@@ -5,13 +5,18 @@
  *
  * The architecture's spawn platform finds the handover data early in boot
  * and calls mk_spawn_init(). Until the shared area can be mapped for good
- * (an early initcall), the console writes through an early mapping.
+ * (an early initcall), the console writes through an early mapping. Then
+ * the mailbox opens: the spawn says "ready" twice (kernel booted, /init
+ * about to run), beats its heartbeat in the shared header, powers off
+ * when the host asks, and leaves its panic message in the header.
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/console.h>
 #include <linux/init.h>
+#include <linux/reboot.h>
+#include <linux/timer.h>
 #include <linux/io.h>
 #include <linux/multikernel.h>
 #include <linux/notifier.h>
@@ -22,7 +27,14 @@
 
 const struct mk_spawn_info *multikernel_spawn __ro_after_init;
 
+/* How often to look whether the kernel has started /init. */
+#define MK_INIT_POLL_MS		5
+
 static void *mk_shared;
+static struct mk_channel mk_chan;
+static struct mk_msgdev mk_dev;
+static struct timer_list mk_heartbeat_timer;
+static struct delayed_work mk_init_watch;
 static struct mk_console_ring *mk_ring;
 static struct mk_console_ring *mk_early_ring;
 /* Serialises console writers and the switch to the final mapping. */
@@ -103,11 +115,72 @@ void mk_spawn_report(enum mk_spawn_state state, enum mk_exit_reason reason)
 	smp_store_release(&hdr->spawn_state, cpu_to_le32(state));
 }
 
+/**
+ * mk_spawn_channel() - this spawn's mailbox to its host
+ *
+ * Return: the channel, or NULL when this kernel is not a spawn.
+ */
+struct mk_channel *mk_spawn_channel(void)
+{
+	return multikernel_spawn ? &mk_chan : NULL;
+}
+
 static int mk_spawn_panic(struct notifier_block *nb, unsigned long event,
 			  void *msg)
 {
+	struct mk_shared_header *hdr = mk_shared;
+
+	if (hdr)
+		strscpy_pad(hdr->panic_msg, msg ? msg : "",
+			    sizeof(hdr->panic_msg));
 	mk_spawn_report(MK_SPAWN_PANICKED, MK_EXIT_PANIC);
+	/* Best effort: other CPUs are stopped and may hold the lock. */
+	if (spin_trylock(&mk_chan.tx_lock)) {
+		spin_unlock(&mk_chan.tx_lock);
+		mk_channel_send(&mk_chan, MK_MSG_PANIC, hdr ? hdr->panic_msg : "",
+				hdr ? strnlen(hdr->panic_msg, MK_PANIC_MSG_MAX) : 0);
+	}
 	return NOTIFY_DONE;
+}
+
+static void mk_spawn_heartbeat(struct timer_list *t)
+{
+	struct mk_shared_header *hdr = mk_shared;
+
+	WRITE_ONCE(hdr->heartbeat,
+		   cpu_to_le64(le64_to_cpu(hdr->heartbeat) + 1));
+	mod_timer(t, jiffies + msecs_to_jiffies(MK_HEARTBEAT_MS));
+}
+
+static void mk_spawn_doorbell(void)
+{
+	mk_channel_kick(&mk_chan);
+}
+
+static void mk_spawn_on_shutdown(struct mk_channel *ch, u16 type,
+				 const void *payload, u32 len)
+{
+	pr_info("host asks for shutdown\n");
+	orderly_poweroff(true);
+}
+
+static void mk_spawn_send_ready(enum mk_ready_stage stage)
+{
+	__le32 val = cpu_to_le32(stage);
+
+	if (mk_channel_send(&mk_chan, MK_MSG_READY, &val, sizeof(val)))
+		pr_warn("cannot tell the host we are ready (stage %d)\n", stage);
+}
+
+/* The kernel is about to exec /init once the system state says running. */
+static void mk_spawn_watch_init(struct work_struct *work)
+{
+	if (system_state != SYSTEM_RUNNING) {
+		schedule_delayed_work(&mk_init_watch,
+				      msecs_to_jiffies(MK_INIT_POLL_MS));
+		return;
+	}
+	mk_spawn_send_ready(MK_READY_INIT);
 }
 
 static struct notifier_block mk_spawn_panic_nb = {
@@ -142,15 +215,39 @@ static int __init mk_spawn_map_shared(void)
 
 	atomic_notifier_chain_register(&panic_notifier_list,
 				       &mk_spawn_panic_nb);
+
+	mk_channel_init(&mk_chan, "host");
+	mk_channel_connect(&mk_chan, mk_shared + MK_SHARED_RING_S2H,
+			   mk_shared + MK_SHARED_RING_H2S, info->host_doorbell,
+			   false);
+	mk_msg_register_handler(MK_MSG_SHUTDOWN, mk_spawn_on_shutdown);
+	if (mk_arch_doorbell_init(mk_spawn_doorbell))
+		pr_err("no doorbell: messages from the host will be late\n");
+
+	timer_setup(&mk_heartbeat_timer, mk_spawn_heartbeat, 0);
+	mod_timer(&mk_heartbeat_timer,
+		  jiffies + msecs_to_jiffies(MK_HEARTBEAT_MS));
 	return 0;
 }
 early_initcall(mk_spawn_map_shared);
 
-/* All built-in drivers are up: the kernel is about to run /init. */
+static int __init mk_spawn_msgdev_init(void)
+{
+	if (!multikernel_spawn || !mk_shared)
+		return 0;
+	return mk_msgdev_register(&mk_dev, &mk_chan, "host", NULL);
+}
+device_initcall(mk_spawn_msgdev_init);
+
+/* All built-in drivers are up: say so, then watch for /init. */
 static int __init mk_spawn_ready(void)
 {
-	if (multikernel_spawn)
-		mk_spawn_report(MK_SPAWN_READY, MK_EXIT_NONE);
+	if (!multikernel_spawn || !mk_shared)
+		return 0;
+	mk_spawn_report(MK_SPAWN_READY, MK_EXIT_NONE);
+	mk_spawn_send_ready(MK_READY_KERNEL);
+	INIT_DELAYED_WORK(&mk_init_watch, mk_spawn_watch_init);
+	schedule_delayed_work(&mk_init_watch, 0);
 	return 0;
 }
 late_initcall_sync(mk_spawn_ready);

@@ -175,10 +175,24 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 		len += sysfs_emit_at(buf, len, "ready_ms %llu\n",
 				     (inst->ready_ns - inst->start_ns) /
 				     NSEC_PER_MSEC);
+	if (READ_ONCE(inst->ready_init_ns))
+		len += sysfs_emit_at(buf, len, "init_ms %llu\n",
+				     (inst->ready_init_ns - inst->start_ns) /
+				     NSEC_PER_MSEC);
 	len += sysfs_emit_at(buf, len, "exit_reason %s\n",
 			     mk_exit_reason_name(inst->exit_reason));
+	if (inst->panic_msg[0])
+		len += sysfs_emit_at(buf, len, "panic_message %s\n",
+				     inst->panic_msg);
 	len += sysfs_emit_at(buf, len, "console_bytes %llu\n",
 			     inst->starts ? mk_console_bytes(inst) : 0);
+	len += sysfs_emit_at(buf, len,
+			     "heartbeats %llu\nmsgs_sent %llu\nmsgs_received %llu\n"
+			     "doorbells %llu\nring_full %llu\nuser_dropped %llu\n",
+			     inst->heartbeat, inst->chan.stats.sent,
+			     inst->chan.stats.received,
+			     inst->chan.stats.doorbells, inst->chan.stats.full,
+			     inst->msgdev.dropped);
 	mutex_unlock(&inst->lock);
 	return len;
 }

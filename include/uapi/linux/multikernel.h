@@ -10,6 +10,9 @@
 #ifndef _UAPI_LINUX_MULTIKERNEL_H
 #define _UAPI_LINUX_MULTIKERNEL_H
 
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
 /* Value of /sys/kernel/multikernel/version. Bumped on incompatible changes. */
 #define MULTIKERNEL_ABI_VERSION		1
 
@@ -28,5 +31,31 @@
 #define KEXEC_FILE_MK_ID_MASK		(0xffUL << KEXEC_FILE_MK_ID_SHIFT)
 #define KEXEC_FILE_MK_ID(id)		\
 	(((unsigned long)(id) << KEXEC_FILE_MK_ID_SHIFT) & KEXEC_FILE_MK_ID_MASK)
+
+/*
+ * Message devices: /dev/mk-NAME on the host for instance NAME, /dev/mk-host
+ * in a spawn. Root only. Each write() sends one message of at most
+ * MULTIKERNEL_MSG_MAX bytes to the other kernel; each read() returns one
+ * whole message (EMSGSIZE, message kept, if the buffer is too small).
+ * write() fails with EPIPE when the other kernel is not running, and with
+ * EAGAIN (O_NONBLOCK) while the ring is full; read() returns 0 once the
+ * other kernel is gone and nothing is left. poll() works.
+ */
+#define MULTIKERNEL_MSG_MAX		8192
+
+/**
+ * struct multikernel_ping - MULTIKERNEL_IOC_PING: one round trip
+ * @ns:	time from sending a ping until its echo came back, in ns
+ *
+ * The other kernel echoes pings itself: this measures the mailbox, not
+ * a process on the other side. ETIMEDOUT after one second.
+ */
+struct multikernel_ping {
+	__u64 ns;
+};
+
+#define MULTIKERNEL_IOC_MAGIC		0xbc
+#define MULTIKERNEL_IOC_PING		_IOR(MULTIKERNEL_IOC_MAGIC, 1, \
+					     struct multikernel_ping)
 
 #endif /* _UAPI_LINUX_MULTIKERNEL_H */

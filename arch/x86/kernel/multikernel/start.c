@@ -19,6 +19,8 @@
 #include <linux/sizes.h>
 #include <asm/apic.h>
 #include <asm/desc_defs.h>
+#include <asm/irq.h>
+#include <asm/irq_vectors.h>
 #include <asm/pgtable_types.h>
 #include <asm/setup.h>
 #include <asm/tsc.h>
@@ -277,4 +279,46 @@ void mk_arch_reset_cpus(struct mk_instance *inst)
 
 	for_each_cpu(cpu, &inst->cpus)
 		mk_send_init(cpu_physical_id(cpu));
+}
+
+/**
+ * mk_arch_doorbell_init() - take the platform IPI vector for the mailbox
+ * @handler:	called in interrupt context when a doorbell rings here
+ *
+ * The mailbox uses X86_PLATFORM_IPI_VECTOR, which only a few exotic
+ * platforms (SGI UV, NumaChip) use otherwise.
+ *
+ * Return: 0, or -EBUSY when the vector already has a user.
+ */
+int mk_arch_doorbell_init(void (*handler)(void))
+{
+	if (cmpxchg(&x86_platform_ipi_callback, NULL, handler)) {
+		pr_err("the platform IPI vector is taken: no mailbox\n");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/**
+ * mk_arch_doorbell() - ring the mailbox doorbell of another kernel
+ * @hw_id:	physical APIC id of the CPU to interrupt
+ */
+void mk_arch_doorbell(u32 hw_id)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	apic_icr_write(APIC_DM_FIXED | X86_PLATFORM_IPI_VECTOR, hw_id);
+	local_irq_restore(flags);
+}
+
+/**
+ * mk_arch_host_doorbell_id() - where spawns ring the host's doorbell
+ *
+ * Return: physical APIC id of the host's boot CPU, which never goes
+ * offline.
+ */
+u32 mk_arch_host_doorbell_id(void)
+{
+	return cpu_physical_id(0);
 }

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Multikernel: the mailbox, messages between two kernels.
+ *
+ * A channel joins two rings in the shared area (host to spawn, spawn to
+ * host) and a doorbell: an IPI on a dedicated vector sent to one physical
+ * APIC id of the peer. Senders publish the record, then ring the doorbell
+ * unless the peer says it is draining anyway. The doorbell only queues
+ * work; records are taken out and handled in process context, so handlers
+ * may sleep and a flood of doorbells costs little.
+ *
+ * Everything read from the peer is validated by ring.c; a channel whose
+ * peer broke the protocol stops and reports -EPROTO to its owner.
+ */
+
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/atomic.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <kunit/visibility.h>
+
+#include "internal.h"
+
+static mk_msg_handler_t mk_handlers[MK_MSG_TYPE_MAX];
+
+/**
+ * mk_msg_register_handler() - handle one message type
+ * @type:	the type; each type has at most one handler
+ * @handler:	called in process context for each record of @type, with
+ *		the payload copied out of shared memory; NULL removes
+ *
+ * Return: 0, -EINVAL for an unknown type, -EBUSY when taken.
+ */
+int mk_msg_register_handler(enum mk_msg_type type, mk_msg_handler_t handler)
+{
+	if (type <= MK_MSG_PAD || type >= MK_MSG_TYPE_MAX)
+		return -EINVAL;
+	if (handler && cmpxchg(&mk_handlers[type], NULL, handler))
+		return -EBUSY;
+	if (!handler)
+		WRITE_ONCE(mk_handlers[type], NULL);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mk_msg_register_handler);
+
+/**
+ * mk_channel_send() - send one message to the peer
+ * @ch:		the channel
+ * @type:	message type
+ * @buf:	payload
+ * @len:	payload bytes, at most %MK_MSG_MAX_PAYLOAD
+ *
+ * Never blocks; callable from any context but NMI.
+ *
+ * Return: 0, -EPIPE when the channel is down (peer not running),
+ * -EAGAIN when the ring is full (counted), -EMSGSIZE, or -EPROTO.
+ */
+int mk_channel_send(struct mk_channel *ch, enum mk_msg_type type,
+		    const void *buf, u32 len)
+{
+	unsigned long flags;
+	bool doorbell = false;
+	int ret;
+
+	spin_lock_irqsave(&ch->tx_lock, flags);
+	if (!ch->up) {
+		ret = -EPIPE;
+	} else {
+		ret = mk_ring_send(&ch->tx, type, buf, len);
+		if (!ret) {
+			ch->stats.sent++;
+			doorbell = mk_ring_wants_doorbell(&ch->tx);
+		} else if (ret == -EAGAIN) {
+			ch->stats.full++;
+		}
+	}
+	if (doorbell) {
+		ch->stats.doorbells++;
+		mk_arch_doorbell(ch->peer_hw_id);
+	}
+	spin_unlock_irqrestore(&ch->tx_lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(mk_channel_send);
+
+static void mk_channel_rx_work(struct work_struct *work)
+{
+	struct mk_channel *ch = container_of(work, struct mk_channel, rx_work);
+	mk_msg_handler_t handler;
+	u16 type;
+	int ret;
+
+	if (!READ_ONCE(ch->up) || READ_ONCE(ch->rx_paused))
+		return;
+	mk_ring_set_draining(&ch->rx, true);
+	for (;;) {
+		ret = mk_ring_recv(&ch->rx, &type, ch->rx_buf,
+				   sizeof(ch->rx_buf));
+		if (ret == -ENODATA) {
+			mk_ring_set_draining(&ch->rx, false);
+			if (mk_ring_empty(&ch->rx))
+				return;
+			mk_ring_set_draining(&ch->rx, true);
+			continue;
+		}
+		if (ret < 0) {
+			pr_warn_ratelimited("%s: corrupt mailbox from peer (%d)\n",
+					    ch->name, ret);
+			WRITE_ONCE(ch->error, ret);
+			if (ch->on_error)
+				ch->on_error(ch);
+			return;
+		}
+		ch->stats.received++;
+		handler = READ_ONCE(mk_handlers[type]);
+		if (handler)
+			handler(ch, type, ch->rx_buf, ret);
+		else
+			ch->stats.unhandled++;
+		cond_resched();
+	}
+}
+
+/**
+ * mk_channel_init() - set up a channel that is not connected yet
+ * @ch:		the channel
+ * @name:	for messages
+ */
+void mk_channel_init(struct mk_channel *ch, const char *name)
+{
+	spin_lock_init(&ch->tx_lock);
+	INIT_WORK(&ch->rx_work, mk_channel_rx_work);
+	ch->name = name;
+	ch->up = false;
+}
+
+/**
+ * mk_channel_connect() - attach a channel to its rings and open it
+ * @ch:		the channel, down
+ * @tx:		ring this side produces into
+ * @rx:		ring this side consumes from
+ * @peer_hw_id:	where the doorbell goes (a physical APIC id on x86)
+ * @reset:	true for the side that owns the rings and empties them
+ */
+void mk_channel_connect(struct mk_channel *ch, struct mk_ring *tx,
+			struct mk_ring *rx, u32 peer_hw_id, bool reset)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->tx_lock, flags);
+	if (reset) {
+		mk_ring_init(tx, &ch->tx, NULL, MK_RING_DATA_SIZE);
+		mk_ring_init(rx, NULL, &ch->rx, MK_RING_DATA_SIZE);
+	} else {
+		mk_ring_attach(&ch->tx, tx, MK_RING_DATA_SIZE);
+		mk_ring_attach(&ch->rx, rx, MK_RING_DATA_SIZE);
+	}
+	ch->peer_hw_id = peer_hw_id;
+	ch->error = 0;
+	memset(&ch->stats, 0, sizeof(ch->stats));
+	WRITE_ONCE(ch->up, true);
+	spin_unlock_irqrestore(&ch->tx_lock, flags);
+}
+
+/**
+ * mk_channel_disconnect() - close a channel; senders get -EPIPE
+ * @ch:		the channel
+ *
+ * Waits for a running receive to finish; must not be called from a
+ * handler.
+ */
+void mk_channel_disconnect(struct mk_channel *ch)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->tx_lock, flags);
+	WRITE_ONCE(ch->up, false);
+	spin_unlock_irqrestore(&ch->tx_lock, flags);
+	cancel_work_sync(&ch->rx_work);
+}
+
+/**
+ * mk_channel_kick() - look at the receive ring soon
+ * @ch:		the channel
+ *
+ * Called from the doorbell interrupt; cheap when there is nothing new.
+ */
+void mk_channel_kick(struct mk_channel *ch)
+{
+	if (READ_ONCE(ch->up) && !mk_ring_empty(&ch->rx))
+		queue_work(system_highpri_wq, &ch->rx_work);
+}
+
+/**
+ * mk_ring_empty_for_peer() - has the peer taken everything we sent?
+ * @ch:		the channel
+ *
+ * Return: true when the peer's tail has caught up with our head, or the
+ * channel is down.
+ */
+bool mk_ring_empty_for_peer(struct mk_channel *ch)
+{
+	return !READ_ONCE(ch->up) ||
+	       le64_to_cpu(READ_ONCE(ch->tx.ring->tail)) == ch->tx.pos;
+}

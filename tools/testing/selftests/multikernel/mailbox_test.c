@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Multikernel mailbox: messages between the host and a real spawn, in
+ * order and complete; back-pressure; graceful stop; and what happens
+ * when the spawn panics, hangs with interrupts off or corrupts the ring.
+ * Every state transition must wake poll().
+ */
+#include <linux/multikernel.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+
+#include "../kselftest_harness.h"
+#include "mk_test.h"
+
+#define DEV		"/dev/mk-a"
+#define STREAM_MSGS	100000
+#define STREAM_MAX_LEN	1024
+#define FULL_RING_TRIES	10000
+#define PING_COUNT	100
+
+static int mk_run_action(const char *cpus, const char *action)
+{
+	return mk_sh("mkctl run a --cpus %s --memory 128M --kernel " MK_KERNEL
+		     " --initrd " MK_INITRD " --cmdline '" MK_CMDLINE
+		     " mkspawn.action=%s' --offline --wait=%d", cpus, action,
+		     MK_TIMEOUT_S);
+}
+
+static bool wait_line(const char *needle)
+{
+	char line[256];
+
+	return mk_wait_console("a", needle, line, sizeof(line), MK_TIMEOUT_S);
+}
+
+/* Does instances/NAME/stats contain @needle ("key value\n")? */
+static bool stats_has(const char *name, const char *needle)
+{
+	char stats[2048];
+
+	if (mk_inst_read(name, "stats", stats, sizeof(stats) - 1))
+		return false;
+	strcat(stats, "\n");	/* mk_read_file() strips the last one */
+	return strstr(stats, needle);
+}
+
+/* Send a command to the spawn's "serve" loop. */
+static int serve(const char *cmd)
+{
+	int fd = open(DEV, O_WRONLY), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd) ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+FIXTURE(spawn) {
+	int fd;
+};
+
+FIXTURE_SETUP(spawn)
+{
+	mk_cleanup();
+	self->fd = -1;
+}
+
+FIXTURE_TEARDOWN(spawn)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	mk_cleanup();
+}
+
+/* Message i: its index, then bytes derived from it; random-ish length. */
+static size_t stream_msg(unsigned int i, unsigned char *buf)
+{
+	size_t len = sizeof(i) + (i * 2654435761u) % STREAM_MAX_LEN, j;
+
+	memcpy(buf, &i, sizeof(i));
+	for (j = sizeof(i); j < len; j++)
+		buf[j] = (unsigned char)(i * 31 + j);
+	return len;
+}
+
+TEST_F_TIMEOUT(spawn, hundred_thousand_messages_echo_in_order, 900)
+{
+	unsigned char out[STREAM_MAX_LEN + 8], in[MULTIKERNEL_MSG_MAX];
+	unsigned long long sum_out = 0, sum_in = 0;
+	unsigned int sent = 0, got = 0, bad = 0;
+	struct pollfd pfd;
+	size_t len, j;
+	ssize_t n;
+
+	ASSERT_EQ(0, mk_run_action("3", "echo"));
+	ASSERT_TRUE(wait_line("MKSPAWN-ECHO"));
+	self->fd = open(DEV, O_RDWR | O_NONBLOCK);
+	ASSERT_GE(self->fd, 0);
+
+	pfd.fd = self->fd;
+	while (got < STREAM_MSGS) {
+		pfd.events = POLLIN | (sent < STREAM_MSGS ? POLLOUT : 0);
+		ASSERT_LT(0, poll(&pfd, 1, MK_TIMEOUT_S * 1000))
+			TH_LOG("stalled after %u sent, %u received", sent, got);
+		ASSERT_EQ(0, pfd.revents & (POLLHUP | POLLERR));
+		while (sent < STREAM_MSGS && sent - got < 64) {
+			len = stream_msg(sent, out);
+			n = write(self->fd, out, len);
+			if (n < 0 && errno == EAGAIN)
+				break;
+			ASSERT_EQ((ssize_t)len, n);
+			for (j = 0; j < len; j++)
+				sum_out += out[j];
+			sent++;
+		}
+		while ((n = read(self->fd, in, sizeof(in))) > 0) {
+			unsigned int idx;
+
+			memcpy(&idx, in, sizeof(idx));
+			len = stream_msg(got, out);
+			if (idx != got || (size_t)n != len || memcmp(in, out, len))
+				bad++;
+			for (j = 0; j < (size_t)n; j++)
+				sum_in += in[j];
+			got++;
+		}
+		ASSERT_TRUE(n < 0 && errno == EAGAIN);
+	}
+	TH_LOG("%u messages each way, checksum %llu", got, sum_in);
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(sum_out, sum_in);
+	EXPECT_TRUE(stats_has("a", "user_dropped 0\n"));
+}
+
+TEST_F_TIMEOUT(spawn, full_ring_gives_eagain_and_recovers, 300)
+{
+	static char msg[MULTIKERNEL_MSG_MAX];
+	int i, eagain = 0;
+
+	ASSERT_EQ(0, mk_run_action("3", "rx-pause"));
+	ASSERT_TRUE(wait_line("MKSPAWN-RX-PAUSED"));
+	self->fd = open(DEV, O_WRONLY | O_NONBLOCK);
+	ASSERT_GE(self->fd, 0);
+	for (i = 0; i < FULL_RING_TRIES && !eagain; i++)
+		if (write(self->fd, msg, sizeof(msg)) < 0)
+			eagain = errno == EAGAIN;
+	ASSERT_TRUE(eagain) TH_LOG("%d writes and never EAGAIN", i);
+	EXPECT_TRUE(stats_has("a", "ring_full "));
+	EXPECT_FALSE(stats_has("a", "ring_full 0\n"));
+	/* Once the spawn takes messages again, writes go through. */
+	ASSERT_TRUE(wait_line("MKSPAWN-RX-RESUMED"));
+	for (i = 0; i < FULL_RING_TRIES; i++) {
+		if (write(self->fd, msg, 16) == 16)
+			break;
+		usleep(10000);
+	}
+	EXPECT_LT(i, FULL_RING_TRIES);
+}
+
+TEST_F_TIMEOUT(spawn, user_messages_echo_and_epipe_after_kill, 300)
+{
+	char buf[MULTIKERNEL_MSG_MAX];
+	struct multikernel_ping ping;
+
+	ASSERT_EQ(0, mk_run_action("3", "echo"));
+	ASSERT_TRUE(wait_line("MKSPAWN-ECHO"));
+	self->fd = open(DEV, O_RDWR);
+	ASSERT_GE(self->fd, 0);
+	ASSERT_EQ(5, write(self->fd, "hello", 5));
+	ASSERT_EQ(5, read(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "hello", 5));
+	EXPECT_EQ(0, ioctl(self->fd, MULTIKERNEL_IOC_PING, &ping));
+	EXPECT_GT(ping.ns, 0);
+
+	ASSERT_EQ(0, mk_sh("mkctl kill a"));
+	EXPECT_EQ(-1, write(self->fd, "x", 1));
+	EXPECT_EQ(EPIPE, errno);
+	EXPECT_EQ(0, read(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ(-1, ioctl(self->fd, MULTIKERNEL_IOC_PING, &ping));
+	EXPECT_EQ(EPIPE, errno);
+}
+
+TEST_F_TIMEOUT(spawn, ready_twice_and_heartbeats, 300)
+{
+	char stats[2048], *p;
+
+	ASSERT_EQ(0, mk_run_action("3", "serve"));
+	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
+	sleep(1);
+	ASSERT_EQ(0, mk_inst_read("a", "stats", stats, sizeof(stats)));
+	TH_LOG("%s", stats);
+	EXPECT_NE(NULL, strstr(stats, "ready_ms "));
+	EXPECT_NE(NULL, strstr(stats, "init_ms "));
+	p = strstr(stats, "heartbeats ");
+	ASSERT_NE(NULL, p);
+	EXPECT_GT(atoi(p + strlen("heartbeats ")), 0);
+}
+
+TEST_F_TIMEOUT(spawn, graceful_stop_returns_everything, 300)
+{
+	ASSERT_EQ(0, mk_run_action("3", "serve"));
+	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
+	ASSERT_EQ(0, mk_inst_write("a", "control", "stop"));
+	ASSERT_TRUE(mk_wait_state("a", "stopped", MK_TIMEOUT_S));
+	EXPECT_TRUE(stats_has("a", "exit_reason poweroff\n"));
+	EXPECT_TRUE(mk_wait_console("a", "MKSPAWN-STOPPING", (char[64]){}, 64, 1));
+	EXPECT_EQ(0, mk_cpu_set_online(3, true));
+}
+
+TEST_F_TIMEOUT(spawn, stop_ignored_ends_in_kill, 300)
+{
+	ASSERT_EQ(0, mk_run_action("3", "ignore-stop"));
+	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
+	ASSERT_EQ(0, mk_inst_write("a", "control", "stop 2"));
+	ASSERT_TRUE(mk_wait_state("a", "stopping", 1));
+	ASSERT_TRUE(mk_wait_state("a", "stopped", MK_TIMEOUT_S));
+	EXPECT_TRUE(stats_has("a", "exit_reason stop-timeout\n"));
+	EXPECT_EQ(0, mk_cpu_set_online(3, true));
+}
+
+TEST_F_TIMEOUT(spawn, panic_is_crashed_with_oops_and_restart_works, 300)
+{
+	ASSERT_EQ(0, mk_run_action("3", "serve"));
+	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
+	ASSERT_EQ(0, serve("panic\n"));
+	ASSERT_TRUE(mk_wait_state("a", "crashed", MK_TIMEOUT_S));
+	EXPECT_TRUE(stats_has("a", "exit_reason panic\n"));
+	EXPECT_TRUE(stats_has("a", "panic_message sysrq triggered crash"));
+	EXPECT_EQ(0, mk_sh("mkctl log a | grep -q 'Kernel panic - not syncing'"));
+	/* The host is fine and the same image boots again. */
+	ASSERT_EQ(0, mk_sh("mkctl restart a --wait=%d", MK_TIMEOUT_S));
+	EXPECT_TRUE(wait_line("MKSPAWN-IDLE"));
+}
+
+TEST_F_TIMEOUT(spawn, hang_with_interrupts_off_is_caught_by_heartbeat, 300)
+{
+	ASSERT_EQ(0, mk_run_action("3", "serve"));
+	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
+	ASSERT_EQ(0, serve("hang\n"));
+	ASSERT_TRUE(mk_wait_state("a", "crashed", MK_TIMEOUT_S));
+	EXPECT_TRUE(stats_has("a", "exit_reason heartbeat-lost\n"));
+	/* INIT reset the CPU: the host can have it back. */
+	EXPECT_EQ(0, mk_cpu_set_online(3, true));
+	EXPECT_EQ(0, mk_sh("taskset -c 3 true"));
+}
+
+TEST_F_TIMEOUT(spawn, corrupt_ring_is_protocol_error_and_host_goes_on, 300)
+{
+	ASSERT_EQ(0, mk_run_action("3", "serve"));
+	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
+	ASSERT_EQ(0, serve("scribble\n"));
+	ASSERT_TRUE(mk_wait_state("a", "crashed", MK_TIMEOUT_S));
+	EXPECT_TRUE(stats_has("a", "exit_reason protocol-error\n"));
+	/* Another instance starts fine. */
+	EXPECT_EQ(0, mk_sh("mkctl run b --cpus 2 --memory 128M --kernel "
+			   MK_KERNEL " --initrd " MK_INITRD " --cmdline '"
+			   MK_CMDLINE "' --offline --wait=%d", MK_TIMEOUT_S));
+}
+
+/* A child reports every state it is woken for, through a pipe. */
+TEST_F_TIMEOUT(spawn, poll_on_state_wakes_for_every_transition, 300)
+{
+	char seen[512] = "", state[32], path[128];
+	int pipefd[2], fd;
+	struct pollfd pfd;
+	pid_t pid;
+	ssize_t n;
+
+	ASSERT_EQ(0, mk_sh("mkctl create a --cpus 3 --memory 128M --offline"));
+	ASSERT_EQ(0, mk_sh("mkctl load a --kernel " MK_KERNEL " --initrd "
+			   MK_INITRD " --cmdline '" MK_CMDLINE "'"));
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		close(pipefd[0]);
+		fd = open(mk_inst_path(path, sizeof(path), "a", "state"),
+			  O_RDONLY);
+		n = read(fd, state, sizeof(state) - 1);
+		for (;;) {
+			pfd.fd = fd;
+			pfd.events = POLLPRI | POLLERR;
+			if (poll(&pfd, 1, MK_TIMEOUT_S * 1000) <= 0)
+				_exit(0);
+			lseek(fd, 0, SEEK_SET);
+			n = read(fd, state, sizeof(state) - 1);
+			if (n <= 0)
+				_exit(1);
+			state[n] = '\0';
+			if (write(pipefd[1], state, n) != n)
+				_exit(1);
+			if (!strcmp(state, "stopped\n"))
+				_exit(0);
+		}
+	}
+	close(pipefd[1]);
+	usleep(200000);
+	ASSERT_EQ(0, mk_inst_write("a", "control", "start"));
+	ASSERT_TRUE(mk_wait_state("a", "running", MK_TIMEOUT_S));
+	ASSERT_EQ(0, mk_inst_write("a", "control", "kill"));
+	waitpid(pid, NULL, 0);
+	n = read(pipefd[0], seen, sizeof(seen) - 1);
+	ASSERT_GT(n, 0);
+	seen[n] = '\0';
+	close(pipefd[0]);
+	EXPECT_STREQ("starting\nrunning\nstopped\n", seen);
+}
+
+TEST_F_TIMEOUT(spawn, ping_round_trips, 300)
+{
+	struct multikernel_ping ping;
+	int i;
+
+	ASSERT_EQ(0, mk_run_action("3", "serve"));
+	self->fd = open(DEV, O_RDWR);
+	ASSERT_GE(self->fd, 0);
+	for (i = 0; i < PING_COUNT; i++)
+		ASSERT_EQ(0, ioctl(self->fd, MULTIKERNEL_IOC_PING, &ping));
+}
+
+TEST_HARNESS_MAIN
