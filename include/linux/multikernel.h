@@ -179,6 +179,7 @@ enum mk_msg_type {
 	MK_MSG_PING		= 5,	/* either way: opaque, echoed as PONG */
 	MK_MSG_PONG		= 6,	/* the PING's payload */
 	MK_MSG_USER		= 7,	/* user-space data, /dev/mk-* */
+	MK_MSG_DISCARD		= 8,	/* test data: counted and dropped */
 	MK_MSG_TYPE_MAX
 };
 

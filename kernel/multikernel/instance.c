@@ -662,6 +662,8 @@ int mk_instance_destroy(const char *buf)
 	mutex_unlock(&mk_instances_lock);
 
 	cancel_delayed_work_sync(&inst->watch);
+	/* No doorbell interrupt may still look at its channel. */
+	synchronize_rcu();
 	mk_msgdev_unregister(&inst->msgdev);
 	mk_sysfs_remove_instance(inst);
 	pr_info("%s: destroyed\n", inst->name);

@@ -194,7 +194,8 @@ struct mk_channel_stats {
  * @tx:		ring this kernel produces into
  * @rx:		ring this kernel consumes from
  * @tx_lock:	serialises senders and @up changes
- * @rx_work:	drains @rx; never runs twice at once
+ * @rx_lock:	serialises draining @rx (doorbell interrupt and @rx_work)
+ * @rx_work:	drains what the doorbell interrupt left
  * @up:		connected: rings valid, peer running
  * @rx_paused:	test hook: leave records in @rx
  * @error:	-EPROTO once the peer broke the protocol
@@ -209,6 +210,7 @@ struct mk_channel {
 	struct mk_ring_end tx;
 	struct mk_ring_end rx;
 	spinlock_t tx_lock;	/* see @tx_lock above */
+	spinlock_t rx_lock;	/* see @rx_lock above */
 	struct work_struct rx_work;
 	bool up;
 	bool rx_paused;
@@ -255,7 +257,7 @@ int mk_msgdev_register(struct mk_msgdev *dev, struct mk_channel *ch,
 		       const char *suffix, struct kobject *owner);
 void mk_msgdev_unregister(struct mk_msgdev *dev);
 void mk_msgdev_wake(struct mk_msgdev *dev);
-int mk_msgdev_ping_ns(struct mk_msgdev *dev, u64 *ns);
+int mk_msgdev_ping_ns(struct mk_msgdev *dev, u64 *ns, bool spin);
 
 /* mailbox.c */
 void mk_channel_init(struct mk_channel *ch, const char *name);
@@ -335,7 +337,6 @@ struct mk_instance {
 	struct mk_channel chan;
 	struct mk_msgdev msgdev;
 };
-
 
 /* console.c */
 ssize_t mk_console_read(struct mk_instance *inst, char *buf, loff_t off,

@@ -5,9 +5,10 @@
  * A channel joins two rings in the shared area (host to spawn, spawn to
  * host) and a doorbell: an IPI on a dedicated vector sent to one physical
  * APIC id of the peer. Senders publish the record, then ring the doorbell
- * unless the peer says it is draining anyway. The doorbell only queues
- * work; records are taken out and handled in process context, so handlers
- * may sleep and a flood of doorbells costs little.
+ * unless the peer says it is draining anyway. The doorbell interrupt
+ * handles a bounded number of records itself (a round trip costs two
+ * interrupts and no context switch) and leaves the rest to a work item,
+ * so a peer that floods the ring cannot hold a CPU in interrupt context.
  *
  * Everything read from the peer is validated by ring.c; a channel whose
  * peer broke the protocol stops and reports -EPROTO to its owner.
@@ -23,13 +24,22 @@
 
 #include "internal.h"
 
+/*
+ * Records handled per doorbell interrupt, and per run of the work that
+ * takes over when there are more: a peer that keeps the ring full cannot
+ * keep a CPU in interrupt context.
+ */
+#define MK_RX_IRQ_BUDGET	32
+#define MK_RX_WORK_BUDGET	256
+
 static mk_msg_handler_t mk_handlers[MK_MSG_TYPE_MAX];
 
 /**
  * mk_msg_register_handler() - handle one message type
  * @type:	the type; each type has at most one handler
- * @handler:	called in process context for each record of @type, with
- *		the payload copied out of shared memory; NULL removes
+ * @handler:	called for each record of @type, with the payload copied
+ *		out of shared memory; NULL removes. Runs in the doorbell
+ *		interrupt or with interrupts off: it must not sleep.
  *
  * Return: 0, -EINVAL for an unknown type, -EBUSY when taken.
  */
@@ -85,23 +95,30 @@ int mk_channel_send(struct mk_channel *ch, enum mk_msg_type type,
 }
 EXPORT_SYMBOL_GPL(mk_channel_send);
 
-static void mk_channel_rx_work(struct work_struct *work)
+/*
+ * Take up to @budget records off the receive ring and handle them.
+ * Returns true when records are left for later. Called with rx_lock
+ * held and interrupts off.
+ */
+static bool mk_channel_drain(struct mk_channel *ch, unsigned int budget)
 {
-	struct mk_channel *ch = container_of(work, struct mk_channel, rx_work);
 	mk_msg_handler_t handler;
 	u16 type;
 	int ret;
 
-	if (!READ_ONCE(ch->up) || READ_ONCE(ch->rx_paused))
-		return;
+	lockdep_assert_held(&ch->rx_lock);
+	if (!READ_ONCE(ch->up) || READ_ONCE(ch->rx_paused) || ch->error)
+		return false;
 	mk_ring_set_draining(&ch->rx, true);
 	for (;;) {
+		if (!budget--)
+			return true;
 		ret = mk_ring_recv(&ch->rx, &type, ch->rx_buf,
 				   sizeof(ch->rx_buf));
 		if (ret == -ENODATA) {
 			mk_ring_set_draining(&ch->rx, false);
 			if (mk_ring_empty(&ch->rx))
-				return;
+				return false;
 			mk_ring_set_draining(&ch->rx, true);
 			continue;
 		}
@@ -109,9 +126,7 @@ static void mk_channel_rx_work(struct work_struct *work)
 			pr_warn_ratelimited("%s: corrupt mailbox from peer (%d)\n",
 					    ch->name, ret);
 			WRITE_ONCE(ch->error, ret);
-			if (ch->on_error)
-				ch->on_error(ch);
-			return;
+			return false;
 		}
 		ch->stats.received++;
 		handler = READ_ONCE(mk_handlers[type]);
@@ -119,8 +134,21 @@ static void mk_channel_rx_work(struct work_struct *work)
 			handler(ch, type, ch->rx_buf, ret);
 		else
 			ch->stats.unhandled++;
-		cond_resched();
 	}
+}
+
+/* What the doorbell interrupt did not get to. */
+static void mk_channel_rx_work(struct work_struct *work)
+{
+	struct mk_channel *ch = container_of(work, struct mk_channel, rx_work);
+	unsigned long flags;
+	bool more;
+
+	spin_lock_irqsave(&ch->rx_lock, flags);
+	more = mk_channel_drain(ch, MK_RX_WORK_BUDGET);
+	spin_unlock_irqrestore(&ch->rx_lock, flags);
+	if (more)
+		queue_work(system_highpri_wq, &ch->rx_work);
 }
 
 /**
@@ -131,6 +159,7 @@ static void mk_channel_rx_work(struct work_struct *work)
 void mk_channel_init(struct mk_channel *ch, const char *name)
 {
 	spin_lock_init(&ch->tx_lock);
+	spin_lock_init(&ch->rx_lock);
 	INIT_WORK(&ch->rx_work, mk_channel_rx_work);
 	ch->name = name;
 	ch->up = false;
@@ -178,18 +207,30 @@ void mk_channel_disconnect(struct mk_channel *ch)
 	spin_lock_irqsave(&ch->tx_lock, flags);
 	WRITE_ONCE(ch->up, false);
 	spin_unlock_irqrestore(&ch->tx_lock, flags);
+	/* Wait for a drain in the doorbell interrupt on another CPU. */
+	spin_lock_irqsave(&ch->rx_lock, flags);
+	spin_unlock_irqrestore(&ch->rx_lock, flags);
 	cancel_work_sync(&ch->rx_work);
 }
 
 /**
- * mk_channel_kick() - look at the receive ring soon
+ * mk_channel_kick() - handle what the peer sent
  * @ch:		the channel
  *
- * Called from the doorbell interrupt; cheap when there is nothing new.
+ * Called from the doorbell interrupt (or with interrupts off); cheap
+ * when there is nothing new.
  */
 void mk_channel_kick(struct mk_channel *ch)
 {
-	if (READ_ONCE(ch->up) && !mk_ring_empty(&ch->rx))
+	unsigned long flags;
+	bool more;
+
+	if (!READ_ONCE(ch->up) || mk_ring_empty(&ch->rx))
+		return;
+	spin_lock_irqsave(&ch->rx_lock, flags);
+	more = mk_channel_drain(ch, MK_RX_IRQ_BUDGET);
+	spin_unlock_irqrestore(&ch->rx_lock, flags);
+	if (more)
 		queue_work(system_highpri_wq, &ch->rx_work);
 }
 

@@ -6,7 +6,7 @@
  * talks to its host (ABI in <uapi/linux/multikernel.h>). Messages are
  * datagrams of type MK_MSG_USER. Incoming messages wait in a bounded
  * queue; when it is full, new ones are dropped and counted. Pings are
- * echoed by the receiving kernel itself.
+ * echoed by the receiving kernel itself, from its doorbell interrupt.
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
@@ -152,22 +152,30 @@ static __poll_t mk_msgdev_poll(struct file *file, poll_table *wait)
  * mk_msgdev_ping_ns() - one mailbox round trip, echoed by the peer kernel
  * @dev:	the message device of the channel
  * @ns:	the round trip time
+ * @spin:	busy-wait for the echo instead of sleeping (benchmarks, to
+ *		compare with smp_call_function_single(), which spins too)
  *
  * Return: 0, -EPIPE when the peer is not running, -ETIMEDOUT.
  */
-int mk_msgdev_ping_ns(struct mk_msgdev *dev, u64 *ns)
+int mk_msgdev_ping_ns(struct mk_msgdev *dev, u64 *ns, bool spin)
 {
-	u64 cookie, start;
+	unsigned long timeout = msecs_to_jiffies(MK_PING_TIMEOUT_MS);
+	u64 cookie, start, deadline;
 	int ret;
 
 	mutex_lock(&dev->ping_lock);
 	reinit_completion(&dev->pong);
 	cookie = ++dev->ping_cookie;
 	start = ktime_get_ns();
+	deadline = start + MK_PING_TIMEOUT_MS * NSEC_PER_MSEC;
 	ret = mk_channel_send(dev->ch, MK_MSG_PING, &cookie, sizeof(cookie));
-	if (!ret && !wait_for_completion_timeout(&dev->pong,
-				msecs_to_jiffies(MK_PING_TIMEOUT_MS)))
-		ret = -ETIMEDOUT;
+	if (!ret && spin) {
+		while (!completion_done(&dev->pong) && !ret)
+			ret = ktime_get_ns() > deadline ? -ETIMEDOUT : 0;
+	} else if (!ret) {
+		if (!wait_for_completion_timeout(&dev->pong, timeout))
+			ret = -ETIMEDOUT;
+	}
 	*ns = ktime_get_ns() - start;
 	mutex_unlock(&dev->ping_lock);
 	return ret;
@@ -179,7 +187,7 @@ static long mk_msgdev_ping(struct mk_msgdev *dev,
 	struct multikernel_ping ping;
 	int ret;
 
-	ret = mk_msgdev_ping_ns(dev, &ping.ns);
+	ret = mk_msgdev_ping_ns(dev, &ping.ns, false);
 	if (ret)
 		return ret;
 	return copy_to_user(arg, &ping, sizeof(ping)) ? -EFAULT : 0;
@@ -259,6 +267,7 @@ static void mk_msgdev_on_user(struct mk_channel *ch, u16 type,
 {
 	struct mk_msgdev *dev = ch->msgdev;
 	struct mk_user_msg *msg;
+	unsigned long flags;
 
 	if (!dev)
 		return;
@@ -266,17 +275,17 @@ static void mk_msgdev_on_user(struct mk_channel *ch, u16 type,
 		dev->dropped++;
 		return;
 	}
-	msg = kmalloc(struct_size(msg, data, len), GFP_KERNEL);
+	msg = kmalloc(struct_size(msg, data, len), GFP_ATOMIC);
 	if (!msg) {
 		dev->dropped++;
 		return;
 	}
 	msg->len = len;
 	memcpy(msg->data, payload, len);
-	spin_lock_irq(&dev->lock);
+	spin_lock_irqsave(&dev->lock, flags);
 	list_add_tail(&msg->node, &dev->queue);
 	dev->queued++;
-	spin_unlock_irq(&dev->lock);
+	spin_unlock_irqrestore(&dev->lock, flags);
 	wake_up_interruptible(&dev->wait);
 }
 

@@ -161,6 +161,7 @@ static void mk_spawn_on_shutdown(struct mk_channel *ch, u16 type,
 				 const void *payload, u32 len)
 {
 	pr_info("host asks for shutdown\n");
+	/* Safe in interrupt context: it only schedules the work. */
 	orderly_poweroff(true);
 }
 

@@ -199,12 +199,15 @@ TEST_F_TIMEOUT(spawn, ready_twice_and_heartbeats, 300)
 
 TEST_F_TIMEOUT(spawn, graceful_stop_returns_everything, 300)
 {
+	char line[64];
+
 	ASSERT_EQ(0, mk_run_action("3", "serve"));
 	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
 	ASSERT_EQ(0, mk_inst_write("a", "control", "stop"));
 	ASSERT_TRUE(mk_wait_state("a", "stopped", MK_TIMEOUT_S));
 	EXPECT_TRUE(stats_has("a", "exit_reason poweroff\n"));
-	EXPECT_TRUE(mk_wait_console("a", "MKSPAWN-STOPPING", (char[64]){}, 64, 1));
+	EXPECT_TRUE(mk_wait_console("a", "MKSPAWN-STOPPING", line, sizeof(line),
+				    1));
 	EXPECT_EQ(0, mk_cpu_set_online(3, true));
 }
 

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Multikernel spawn time, a benchmark (not a test: it asserts nothing
- * about speed). Prints, for RUNS starts of one instance:
+ * Multikernel benchmarks (not tests: they assert nothing about speed).
+ * Prints, for RUNS starts of one instance:
  *   start -> running   control "start" written until state is "running"
  *   start -> /init     until the spawn's /init has printed its first line
- * next to the host's own boot time to /init, from the host's kernel log.
+ * next to the host's own boot time to /init, from the host's kernel log;
+ * then the mailbox: in-kernel round trips next to same-kernel cross-CPU
+ * IPI round trips (debugfs multikernel/bench), a stream, and user-space
+ * pings through /dev/mk-bench.
  * Under QEMU TCG these are functional, relative numbers only.
  *
  *   spawn_bench [RUNS]		(needs mkctl, MK_KERNEL and MK_INITRD)
  */
+#include <linux/multikernel.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <time.h>
 
@@ -62,6 +67,12 @@ static bool console_has(const char *needle)
 	       strstr(con, needle);
 }
 
+#define BENCH_FILE		"/sys/kernel/debug/multikernel/bench"
+#define BENCH_COUNT		2000
+#define BENCH_MSG_SIZE		4096
+#define USER_PINGS		500
+#define NS_PER_US		1000.0
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -74,6 +85,47 @@ static void report(const char *what, double *v, int n)
 	qsort(v, n, sizeof(*v), cmp_double);
 	printf("%-28s min %8.1f ms  median %8.1f ms  max %8.1f ms  (n=%d)\n",
 	       what, v[0], v[n / 2], v[n - 1], n);
+}
+
+static int mailbox_bench(void)
+{
+	static double rtt[USER_PINGS];
+	struct multikernel_ping ping;
+	char cmd[64], result[512];
+	int fd, i;
+
+	if (mk_inst_write("bench", "control", "start") ||
+	    !mk_wait_state("bench", "running", MK_TIMEOUT_S)) {
+		fprintf(stderr, "spawn_bench: cannot restart the instance\n");
+		return 1;
+	}
+	snprintf(cmd, sizeof(cmd), "bench %d %d", BENCH_COUNT, BENCH_MSG_SIZE);
+	if (mk_write_file(BENCH_FILE, cmd) ||
+	    mk_read_file(BENCH_FILE, result, sizeof(result))) {
+		fprintf(stderr, "spawn_bench: %s failed\n", BENCH_FILE);
+		return 1;
+	}
+	printf("\nmailbox, %d round trips and a stream of %d x %d bytes:\n%s\n",
+	       BENCH_COUNT, BENCH_COUNT, BENCH_MSG_SIZE, result);
+
+	fd = open("/dev/mk-bench", O_RDWR);
+	for (i = 0; fd >= 0 && i < USER_PINGS; i++) {
+		if (ioctl(fd, MULTIKERNEL_IOC_PING, &ping))
+			break;
+		rtt[i] = ping.ns / NS_PER_US;
+	}
+	if (fd >= 0)
+		close(fd);
+	mk_cleanup();
+	if (i < USER_PINGS) {
+		fprintf(stderr, "spawn_bench: user-space ping failed\n");
+		return 1;
+	}
+	qsort(rtt, USER_PINGS, sizeof(*rtt), cmp_double);
+	printf("user-space ping (ioctl)      min %8.1f us  median %8.1f us  p99 %8.1f us  (n=%d)\n",
+	       rtt[0], rtt[USER_PINGS / 2], rtt[USER_PINGS * 99 / 100],
+	       USER_PINGS);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -115,8 +167,8 @@ int main(int argc, char **argv)
 		if (to_running[i] < 0 || to_init[i] < 0)
 			break;
 	}
-	mk_cleanup();
 	if (i < runs) {
+		mk_cleanup();
 		fprintf(stderr, "spawn_bench: run %d did not reach /init\n", i + 1);
 		return 1;
 	}
@@ -126,5 +178,5 @@ int main(int argc, char **argv)
 	report("start -> spawn /init", to_init, runs);
 	printf("%-28s %8.1f ms (host kernel log timestamp)\n",
 	       "host boot -> host /init", host_boot_to_init_ms());
-	return 0;
+	return mailbox_bench();
 }
