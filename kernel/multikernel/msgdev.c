@@ -115,6 +115,9 @@ static ssize_t mk_msgdev_write(struct file *file, const char __user *buf,
 	void *data;
 	int ret;
 
+	/* An empty message would read as end of file on the other side. */
+	if (!count)
+		return -EINVAL;
 	if (count > MULTIKERNEL_MSG_MAX)
 		return -EMSGSIZE;
 	data = memdup_user(buf, count);

@@ -34,6 +34,11 @@ static const char *const mk_inst_fields[] = {
 	"name", "id", "state", "cpus", "memory", NULL
 };
 
+/* Stats that are text even when they look like a number. */
+static const char *const mk_text_stats[] = {
+	"state", "exit_reason", "panic_message", NULL
+};
+
 static void create_help(void)
 {
 	printf("Usage: mkctl create NAME --cpus LIST --memory SIZE [--offline]\n"
@@ -69,7 +74,8 @@ static void status_help(void)
 	printf("Usage: mkctl status NAME [--json] [--pretty]\n"
 	       "\n"
 	       "Show an instance and every statistic the kernel keeps for\n"
-	       "it (starts, uptime, time to ready, last exit reason, ...).\n");
+	       "it (starts, uptime, time to ready, last exit reason, panic\n"
+	       "message, heartbeats, messages, ...).\n");
 }
 
 struct mk_create_req mk_create_req;
@@ -86,9 +92,10 @@ const struct mkctl_opt mk_create_opts[] = {
 };
 
 /* Check --cpus and --memory. Returns -1, or the usage exit status. */
-int mk_create_check(const char *cmd)
+int mk_create_check(const struct mkctl_args *a)
 {
 	struct mk_create_req *req = &mk_create_req;
+	const char *cmd = a->cmd;
 	int ret, cpu;
 
 	if (strlen(req->cpus) >= MK_CPULIST_MAX)
@@ -470,6 +477,31 @@ bool mk_stats_next(char **pos, char **key, char **val)
 	return false;
 }
 
+/*
+ * The value of one stat of @name into @val; -ENOENT when the kernel does
+ * not show it.
+ */
+int mk_stat_get(const char *name, const char *key, char *val, size_t len)
+{
+	char *buf, *pos, *k, *v;
+	size_t size;
+	int ret;
+
+	ret = mk_inst_read_all(name, "stats", &buf, &size);
+	if (ret)
+		return ret;
+	ret = -ENOENT;
+	pos = buf;
+	while (ret && mk_stats_next(&pos, &k, &v)) {
+		if (!strcmp(k, key)) {
+			snprintf(val, len, "%s", v);
+			ret = 0;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
 /* All the stats of @name, in the order the kernel prints them. */
 static int mk_stats_read(const char *name, char **buf, struct mk_stat **stats,
 			 size_t *n)
@@ -537,7 +569,8 @@ static void status_print_json(const struct mk_inst *in,
 	mk_inst_json(w, in);
 	json_start_object(w, "stats");
 	for (i = 0; i < n; i++) {
-		if (!mkctl_parse_u64(st[i].val, &v))
+		if (!mkctl_in_list(st[i].key, mk_text_stats) &&
+		    !mkctl_parse_u64(st[i].val, &v))
 			json_u64(w, st[i].key, v);
 		else
 			json_string(w, st[i].key, st[i].val);

@@ -7,13 +7,16 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "mkctl.h"
 
 #define MK_WAIT_DEFAULT_S	60
-#define MK_STOP_DEFAULT_S	60
+/* The kernel kills a spawn this long after "stop" unless told otherwise. */
+#define MK_STOP_KERNEL_S	10
+#define MK_STOP_MAX_S		3600
+/* stop waits this much longer than the kernel gives the spawn. */
+#define MK_STOP_GRACE_S		5
 /* Read the state at least this often, in case a change was not notified. */
 #define MK_POLL_MS		250
 
@@ -39,13 +42,14 @@ static void stop_help(void)
 {
 	printf("Usage: mkctl stop NAME [--timeout SECONDS]\n"
 	       "\n"
-	       "Ask an instance's kernel to shut down and wait until it has\n"
-	       "stopped. Its CPUs and memory stay with the instance.\n"
+	       "Ask a running instance's kernel to power off, wait until the\n"
+	       "instance has stopped and print why it stopped. Its CPUs and\n"
+	       "memory stay with the instance. Fails if it crashes instead.\n"
 	       "\n"
-	       "  --timeout SECONDS  how long to wait (default %d); after\n"
-	       "                     that mkctl fails and leaves the instance\n"
-	       "                     be: 'mkctl kill NAME' stops it at once\n",
-	       MK_STOP_DEFAULT_S);
+	       "  --timeout SECONDS  the kernel kills the instance if it has\n"
+	       "                     not powered off after SECONDS, 1 to %d\n"
+	       "                     (default %d)\n",
+	       MK_STOP_MAX_S, MK_STOP_KERNEL_S);
 }
 
 static void kill_help(void)
@@ -65,14 +69,6 @@ static void restart_help(void)
 	       "  --wait[=SECONDS]  as for mkctl start\n");
 }
 
-static long long mk_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /*
  * Wait up to @secs seconds for instance @name to reach a state not in
  * @while_in. Returns 0 or -ETIMEDOUT, with the last state in @state, or
@@ -81,7 +77,7 @@ static long long mk_now_ms(void)
 int mk_wait_state(const char *name, const char *const *while_in,
 		  unsigned int secs, char *state, size_t len)
 {
-	long long deadline = mk_now_ms() + secs * 1000LL, left;
+	long long deadline = mkctl_now_ms() + secs * 1000LL, left;
 	struct pollfd pfd;
 	int fd, ret;
 
@@ -92,7 +88,7 @@ int mk_wait_state(const char *name, const char *const *while_in,
 		ret = mk_sysfs_pread(fd, state, len);
 		if (ret || !mkctl_in_list(state, while_in))
 			break;
-		left = deadline - mk_now_ms();
+		left = deadline - mkctl_now_ms();
 		if (left <= 0) {
 			ret = -ETIMEDOUT;
 			break;
@@ -111,6 +107,16 @@ static unsigned int mk_wait_secs = MK_WAIT_DEFAULT_S;
 const struct mkctl_opt mk_wait_opts[] = {
 	{ .name = "wait", .has_arg = optional_argument, .arg = &mk_wait_arg,
 	  .secs = &mk_wait_secs },
+	{ }
+};
+
+const char *mk_timeout_arg;
+unsigned int mk_timeout_secs;
+
+/* --timeout SECONDS of stop and recv. */
+const struct mkctl_opt mk_timeout_opts[] = {
+	{ .name = "timeout", .has_arg = required_argument,
+	  .arg = &mk_timeout_arg, .secs = &mk_timeout_secs },
 	{ }
 };
 
@@ -146,11 +152,14 @@ int mk_wait_if_asked(const char *what, const char *name)
 	return MKCTL_EXIT_FAILED;
 }
 
-/* Write @verb to the control file of @name. Returns an exit status. */
+/*
+ * Write @verb, with its argument if any ("stop 5"), to the control file of
+ * @name. Returns an exit status.
+ */
 int mk_control(const char *what, const char *name, const char *verb)
 {
 	char state[MK_STATE_MAX] = "in another state";
-	int ret;
+	int ret, len = strcspn(verb, " ");
 
 	ret = mk_inst_write(name, "control", verb);
 	if (!ret)
@@ -166,14 +175,11 @@ int mk_control(const char *what, const char *name, const char *verb)
 		mkctl_err(what, "instance is already %s", state);
 		break;
 	case EINVAL:
-		mkctl_err(what, "cannot %s an instance that is %s", verb, state);
+		mkctl_err(what, "cannot %.*s an instance that is %s", len, verb,
+			  state);
 		break;
 	case EOPNOTSUPP:
-		if (!strcmp(verb, "stop"))
-			mkctl_err(what, "this kernel cannot stop instances gracefully yet (use 'mkctl kill %s')",
-				  name);
-		else
-			mkctl_err(what, "this kernel cannot %s instances", verb);
+		mkctl_err(what, "this kernel cannot %.*s instances", len, verb);
 		break;
 	default:
 		mkctl_fail(what, name, -ret);
@@ -207,39 +213,79 @@ int cmd_restart(int argc, char **argv)
 	return mk_boot_cmd(argc, argv, "restart", restart_help);
 }
 
+static int mk_stop_check(const struct mkctl_args *a)
+{
+	if (mk_timeout_arg &&
+	    (!mk_timeout_secs || mk_timeout_secs > MK_STOP_MAX_S))
+		return mkctl_usage_error(a->cmd, "--timeout must be 1 to %d seconds, not %u",
+					 MK_STOP_MAX_S, mk_timeout_secs);
+	return -1;
+}
+
+/*
+ * How @name ended after stop, which gave it @secs to power off: say so.
+ * Returns an exit status.
+ */
+static int mk_stop_ended(const char *what, const char *name,
+			 const char *state, unsigned int secs)
+{
+	char reason[64] = "", panic[256] = "";
+
+	mk_stat_get(name, "exit_reason", reason, sizeof(reason));
+	if (!strcmp(state, "crashed")) {
+		mk_stat_get(name, "panic_message", panic, sizeof(panic));
+		mkctl_err(what, "crashed while stopping (%s%s%s; see 'mkctl log %s')",
+			  *reason ? reason : "no reason given",
+			  *panic ? ": " : "", panic, name);
+		return MKCTL_EXIT_FAILED;
+	}
+	if (strcmp(state, "stopped")) {
+		mkctl_err(what, "instance is %s instead of stopped", state);
+		return MKCTL_EXIT_FAILED;
+	}
+	if (!strcmp(reason, "stop-timeout"))
+		printf("%s stopped (%s: killed after %u s)\n", name, reason,
+		       secs);
+	else if (*reason)
+		printf("%s stopped (%s)\n", name, reason);
+	else
+		printf("%s stopped\n", name);
+	return MKCTL_EXIT_OK;
+}
+
 int cmd_stop(int argc, char **argv)
 {
-	unsigned int secs = MK_STOP_DEFAULT_S;
-	const char *timeout;
-	const struct mkctl_opt opts[] = {
-		{ .name = "timeout", .has_arg = required_argument,
-		  .arg = &timeout, .secs = &secs },
-		{ }
-	};
 	struct mkctl_args a = {
-		.cmd = "stop", .help = stop_help, .opts = { opts },
-		.operand = MKCTL_INSTANCE,
+		.cmd = "stop", .help = stop_help, .opts = { mk_timeout_opts },
+		.operand = MKCTL_INSTANCE, .check = mk_stop_check,
 	};
-	char state[MK_STATE_MAX];
+	char state[MK_STATE_MAX], verb[32] = "stop";
+	unsigned int secs = MK_STOP_KERNEL_S, wait;
 	int ret;
 
 	ret = mkctl_parse(&a, argc, argv);
 	if (ret >= 0)
 		return ret;
-	ret = mk_control(a.what, a.name, "stop");
+	if (mk_timeout_arg) {
+		secs = mk_timeout_secs;
+		snprintf(verb, sizeof(verb), "stop %u", secs);
+	}
+	ret = mk_control(a.what, a.name, verb);
 	if (ret)
 		return ret;
-	ret = mk_wait_state(a.name, mk_busy_states, secs, state, sizeof(state));
-	if (ret == -ETIMEDOUT)
+	/* The kernel ends a stop in time; this only guards against a hang. */
+	wait = secs + MK_STOP_GRACE_S;
+	ret = mk_wait_state(a.name, mk_busy_states, wait, state, sizeof(state));
+	if (ret == -ETIMEDOUT) {
 		mkctl_err(a.what, "still %s after %u s (force it with 'mkctl kill %s')",
-			  state, secs, a.name);
-	else if (ret)
+			  state, wait, a.name);
+		return MKCTL_EXIT_FAILED;
+	}
+	if (ret) {
 		mkctl_fail(a.what, a.name, -ret);
-	else if (strcmp(state, "stopped"))
-		mkctl_err(a.what, "instance is %s instead of stopped", state);
-	else
-		return MKCTL_EXIT_OK;
-	return MKCTL_EXIT_FAILED;
+		return MKCTL_EXIT_FAILED;
+	}
+	return mk_stop_ended(a.what, a.name, state, secs);
 }
 
 int cmd_kill(int argc, char **argv)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mkctl.h"
 
@@ -31,13 +32,16 @@ static const struct mkctl_cmd mkctl_cmds[] = {
 	{ "unload", cmd_unload, "unload an instance's kernel" },
 	{ "start", cmd_start, "boot the loaded kernel" },
 	{ "run", cmd_run, "create, load and start in one go" },
-	{ "stop", cmd_stop, "ask an instance to shut down" },
+	{ "stop", cmd_stop, "shut an instance's kernel down gracefully" },
 	{ "kill", cmd_kill, "stop an instance at once" },
 	{ "restart", cmd_restart, "boot the loaded kernel again" },
 	{ "destroy", cmd_destroy, "give an instance's CPUs and memory back" },
 	{ "list", cmd_list, "list the instances" },
 	{ "status", cmd_status, "show an instance and its statistics" },
 	{ "log", cmd_log, "print an instance's console output" },
+	{ "send", cmd_send, "send a message to an instance's kernel" },
+	{ "recv", cmd_recv, "print the next message from an instance" },
+	{ "ping", cmd_ping, "time round trips to an instance's kernel" },
 };
 
 void mkctl_err(const char *cmd, const char *fmt, ...)
@@ -149,6 +153,12 @@ static int mkctl_operands(struct mkctl_args *a, struct mkctl_optset *set,
 						 "invalid name '%s' (1 to %d letters, digits, '_' or '-')",
 						 a->name, MULTIKERNEL_NAME_MAX);
 	}
+	if (a->data_metavar) {
+		if (optind == argc)
+			return mkctl_usage_error(a->cmd, "missing %s",
+						 a->data_metavar);
+		a->data = argv[optind++];
+	}
 	if (optind < argc)
 		return mkctl_usage_error(a->cmd, "unexpected argument '%s'",
 					 argv[optind]);
@@ -157,7 +167,7 @@ static int mkctl_operands(struct mkctl_args *a, struct mkctl_optset *set,
 			return mkctl_usage_error(a->cmd, "missing --%s %s",
 						 set->opt[i]->name,
 						 set->opt[i]->required);
-	return a->check ? a->check(a->cmd) : -1;
+	return a->check ? a->check(a) : -1;
 }
 
 /*
@@ -304,6 +314,15 @@ void mkctl_fail(const char *what, const char *name, int err)
 		mkctl_err(what, "%s", mkctl_strerror(err));
 }
 
+/* Milliseconds on a clock that only goes forward. */
+long long mkctl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 static void mkctl_help(FILE *out)
 {
 	size_t i;
@@ -328,7 +347,8 @@ static void mkctl_help(FILE *out)
 		"  -V, --version  print the version of mkctl\n"
 		"\n"
 		"Environment: MKCTL_SYSFS replaces /sys/kernel/multikernel,\n"
-		"MKCTL_CPU_SYSFS replaces /sys/devices/system/cpu.\n"
+		"MKCTL_CPU_SYSFS replaces /sys/devices/system/cpu, MKCTL_DEV\n"
+		"replaces /dev (where the message devices mk-NAME are).\n"
 		"Exit status: 0 success, 1 operation failed, 2 usage error.\n");
 }
 

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/compiler.h>
+#include <linux/ioctl.h>
 #include <linux/kernel.h>
+#include <linux/types.h>
 
 #include "cpulist.h"
 
@@ -28,6 +30,18 @@
 #define KEXEC_FILE_MK_ID_MASK		(0xffUL << KEXEC_FILE_MK_ID_SHIFT)
 #define KEXEC_FILE_MK_ID(id)		\
 	(((unsigned long)(id) << KEXEC_FILE_MK_ID_SHIFT) & KEXEC_FILE_MK_ID_MASK)
+#endif
+#ifndef MULTIKERNEL_MSG_MAX
+#define MULTIKERNEL_MSG_MAX		8192
+#endif
+#ifndef MULTIKERNEL_IOC_PING
+struct multikernel_ping {
+	__u64 ns;
+};
+
+#define MULTIKERNEL_IOC_MAGIC		0xbc
+#define MULTIKERNEL_IOC_PING		_IOR(MULTIKERNEL_IOC_MAGIC, 1, \
+					     struct multikernel_ping)
 #endif
 
 /* Exit statuses, as documented in mkctl(8). */
@@ -76,9 +90,12 @@ struct mkctl_args {
 	/* option tables, each ending with { } */
 	const struct mkctl_opt *opts[MKCTL_OPT_TABLES];
 	enum mkctl_operand operand;
+	/* metavar of an operand that must follow NAME ("DATA"), or NULL */
+	const char *data_metavar;
 	/* more usage checks, after parsing: -1 or an exit status */
-	int (*check)(const char *cmd);
+	int (*check)(const struct mkctl_args *a);
 	const char *name;
+	const char *data;		/* that operand, after parsing */
 	char what[64];			/* "cmd NAME": how errors start */
 };
 
@@ -91,6 +108,7 @@ int mkctl_parse_size(const char *str, uint64_t *bytes);
 const char *mkctl_strerror(int err);
 bool mkctl_in_list(const char *s, const char *const *list);
 void mkctl_fail(const char *what, const char *name, int err);
+long long mkctl_now_ms(void);
 
 /* sysfs.c: the only code that knows where the files are. */
 const char *mk_sysfs_root(void);
@@ -110,6 +128,7 @@ int mk_inst_list(char ***names, size_t *count);
 void mk_inst_list_free(char **names, size_t count);
 int mk_cpu_online(int cpu);
 int mk_cpu_set_online(int cpu, bool online);
+int mk_msgdev_open(const char *name, int flags, char *path, size_t len);
 
 /* instance.c: create and destroy, shared with run. */
 struct mk_create_req {
@@ -123,16 +142,20 @@ struct mk_create_req {
 
 extern struct mk_create_req mk_create_req;
 extern const struct mkctl_opt mk_create_opts[];
-int mk_create_check(const char *cmd);
+int mk_create_check(const struct mkctl_args *a);
 int mk_create(const char *what, const char *name);
 int mk_destroy(const char *what, const char *name);
 void mk_cpus_online_again(void);
 bool mk_stats_next(char **pos, char **key, char **val);
+int mk_stat_get(const char *name, const char *key, char *val, size_t len);
 
 /* lifecycle.c: control writes and waiting for states, shared with run. */
 #define MK_STATE_MAX		32
 extern const char *const mk_busy_states[];
 extern const struct mkctl_opt mk_wait_opts[];
+extern const char *mk_timeout_arg;
+extern unsigned int mk_timeout_secs;
+extern const struct mkctl_opt mk_timeout_opts[];
 int mk_control(const char *what, const char *name, const char *verb);
 int mk_wait_state(const char *name, const char *const *while_in,
 		  unsigned int secs, char *state, size_t len);
@@ -152,5 +175,8 @@ int cmd_stop(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_send(int argc, char **argv);
+int cmd_recv(int argc, char **argv);
+int cmd_ping(int argc, char **argv);
 
 #endif /* MKCTL_H */

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mkctl: access to /sys/kernel/multikernel and to CPU hotplug. Commands
- * pass paths relative to the root, or an instance name and one of its
- * attributes; nothing else builds a path. MKCTL_SYSFS and MKCTL_CPU_SYSFS
- * move the roots (mkctl's own tests use a fake tree). All functions
- * return 0 or a negative errno unless they say otherwise.
+ * mkctl: access to /sys/kernel/multikernel, to CPU hotplug and to the
+ * message devices /dev/mk-NAME. Commands pass paths relative to the root,
+ * or an instance name and one of its attributes; nothing else builds a
+ * path. MKCTL_SYSFS, MKCTL_CPU_SYSFS and MKCTL_DEV move the roots (mkctl's
+ * own tests use a fake tree). All functions return 0 or a negative errno
+ * unless they say otherwise.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +23,7 @@
 
 #define MK_SYSFS_DEFAULT_ROOT	"/sys/kernel/multikernel"
 #define MK_CPU_DEFAULT_ROOT	"/sys/devices/system/cpu"
+#define MK_DEV_DEFAULT_ROOT	"/dev"
 
 static const char *mk_env_root(const char *var, const char *def)
 {
@@ -38,6 +40,11 @@ const char *mk_sysfs_root(void)
 static const char *mk_cpu_root(void)
 {
 	return mk_env_root("MKCTL_CPU_SYSFS", MK_CPU_DEFAULT_ROOT);
+}
+
+static const char *mk_dev_root(void)
+{
+	return mk_env_root("MKCTL_DEV", MK_DEV_DEFAULT_ROOT);
 }
 
 /* Say clearly when the kernel has no multikernel support at all. */
@@ -346,4 +353,19 @@ int mk_cpu_set_online(int cpu, bool online)
 
 	ret = mk_cpu_path(cpu, "online", path, sizeof(path));
 	return ret ? ret : mk_write_path(path, online ? "1" : "0");
+}
+
+/*
+ * Open the message device of instance @name, /dev/mk-NAME, with open(2)
+ * @flags; its path goes to @path for messages. Returns an fd.
+ */
+int mk_msgdev_open(const char *name, int flags, char *path, size_t len)
+{
+	int ret, fd;
+
+	ret = mk_path(path, len, "%s/mk-%s", mk_dev_root(), name);
+	if (ret)
+		return ret;
+	fd = open(path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }

@@ -34,8 +34,8 @@
 
 /*
  * Message devices: /dev/mk-NAME on the host for instance NAME, /dev/mk-host
- * in a spawn. Root only. Each write() sends one message of at most
- * MULTIKERNEL_MSG_MAX bytes to the other kernel; each read() returns one
+ * in a spawn. Root only. Each write() sends one message of 1 to
+ * MULTIKERNEL_MSG_MAX bytes to the other kernel (EINVAL for 0); each read() returns one
  * whole message (EMSGSIZE, message kept, if the buffer is too small).
  * write() fails with EPIPE when the other kernel is not running, and with
  * EAGAIN (O_NONBLOCK) while the ring is full; read() returns 0 once the

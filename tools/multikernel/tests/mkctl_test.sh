@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # mkctl's own tests: run mkctl against a fake /sys/kernel/multikernel
-# (MKCTL_SYSFS) on the build machine, no kernel needed. Prints TAP.
+# (MKCTL_SYSFS) and a fake /dev (MKCTL_DEV) on the build machine, no
+# kernel needed. Prints TAP.
 #
 #   MKCTL=path/to/mkctl ./mkctl_test.sh
 
@@ -14,7 +15,13 @@ trap 'rm -rf "$TMP"' EXIT
 n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n $1"
+	shift
+	for l in "$@"; do echo "# $l"; done
+}
 
 # run NAME EXPECTED_STATUS CMD...: run CMD, keep stdout/stderr in $out/$err.
 run() {
@@ -35,9 +42,15 @@ run() {
 check() {
 	local name=$1
 	shift
-	if "$@"; then ok "$name"; else not_ok "$name" "check failed: $*" "stdout: $out" "stderr: $err"; fi
+	if "$@"; then
+		ok "$name"
+	else
+		not_ok "$name" "check failed: $*" "stdout: $out" "stderr: $err"
+	fi
 }
 contains() { case "$1" in *"$2"*) return 0 ;; *) return 1 ;; esac; }
+err_is() { [ "$err" = "$1" ]; }
+out_is() { [ "$out" = "$1" ]; }
 one_line() { [ -n "$1" ] && [ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ]; }
 
 fake_sysfs() {
@@ -54,13 +67,17 @@ fake_sysfs() {
 }
 
 json_get() {
-	python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1" <<<"$out"
+	python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' \
+		"$1" <<<"$out"
 }
-# json_ok EXPR: the last output is JSON and the Python EXPR on it (d) holds.
+# json_ok EXPR...: the last output is JSON and each Python EXPR on it (d) holds.
 json_ok() {
-	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' "$out" "$1"
+	python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+sys.exit(not all(eval(e) for e in sys.argv[2:]))' "$out" "$@"
 }
 
+PANIC='Kernel panic - not syncing: oops'
 # fake_instance NAME ID STATE CPUS MEMORY: what the kernel shows of one.
 fake_instance() {
 	local d=$MKCTL_SYSFS/instances/$1
@@ -71,8 +88,17 @@ fake_instance() {
 	echo "$5" >"$d/memory"
 	: >"$d/control"
 	printf 'boot line 1\nboot line 2\n' >"$d/console"
-	printf 'starts 2\nstate %s\nuptime_ms 1500\nready_ms 420\nexit_reason none yet\nconsole_bytes 24\nfrobs 7\n' \
-		"$3" >"$d/stats"
+	cat >"$d/stats" <<-EOF
+	starts 2
+	state $3
+	uptime_ms 1500
+	ready_ms 420
+	exit_reason none yet
+	panic_message $PANIC
+	console_bytes 24
+	heartbeats 12
+	frobs 7
+	EOF
 }
 
 # fake_cpus ONLINE...: CPUs 0-7 under $MKCTL_CPU_SYSFS, offline but for
@@ -91,9 +117,13 @@ fake_cpus() {
 
 # holds FILE CONTENT: FILE holds exactly CONTENT (a trailing newline aside).
 holds() { [ "$(cat "$1")" = "$2" ]; }
+# holds_bytes FILE CONTENT: FILE holds exactly CONTENT, byte for byte.
+holds_bytes() { printf '%s' "$2" | cmp -s "$1" -; }
+# set_stat FILE KEY VALUE: change one line of a fake stats file.
+set_stat() { sed -i "s/^$2 .*/$2 $3/" "$1"; }
 
 echo "TAP version 13"
-echo "1..87"
+echo "1..118"
 
 export MKCTL_SYSFS
 MKCTL_SYSFS=$(fake_sysfs 1073741824 805306368 "2-3,5")
@@ -106,7 +136,8 @@ run pool_prints_cpulist 0 "$MKCTL" pool &&
 run pool_json_is_valid 0 "$MKCTL" pool --json &&
 	check pool_json_is_valid python3 -c 'import json,sys; json.loads(sys.argv[1])' "$out"
 run pool_json_has_sizes 0 "$MKCTL" pool --json &&
-	check pool_json_has_sizes [ "$(json_get '["memory_total"]')/$(json_get '["memory_free"]')" = "1073741824/805306368" ]
+	check pool_json_has_sizes \
+		json_ok 'd["memory_total"] == 1073741824 and d["memory_free"] == 805306368'
 run pool_json_expands_cpu_list 0 "$MKCTL" --json pool &&
 	check pool_json_expands_cpu_list [ "$(json_get '["cpu_list"]')" = "[2, 3, 5]" ]
 run pool_pretty_json_is_indented 0 "$MKCTL" pool --pretty &&
@@ -157,11 +188,13 @@ run create_is_quiet 0 "$MKCTL" create new --cpus 5 --memory 1G &&
 
 : >"$SYS/create"
 run create_refuses_online_cpu 1 "$MKCTL" create web2 --cpus 3 --memory 1G &&
-	check create_refuses_online_cpu [ "$err" = "mkctl: create web2: CPU 3 is online (offline it or pass --offline)" ]
+	check create_refuses_online_cpu err_is \
+		"mkctl: create web2: CPU 3 is online (offline it or pass --offline)"
 check create_online_cpu_writes_nothing holds "$SYS/create" ""
 check create_online_cpu_stays_online holds "$MKCTL_CPU_SYSFS/cpu3/online" 1
 run create_refuses_cpu0 1 "$MKCTL" create web2 --cpus 0-1 --memory 1G &&
-	check create_refuses_cpu0 [ "$err" = "mkctl: create web2: CPU 0 is the boot CPU and cannot be given away" ]
+	check create_refuses_cpu0 err_is \
+		"mkctl: create web2: CPU 0 is the boot CPU and cannot be given away"
 run create_refuses_missing_cpu 1 "$MKCTL" create web2 --cpus 9 --memory 1G &&
 	check create_refuses_missing_cpu [ "$err" = "mkctl: create web2: CPU 9 does not exist" ]
 check refused_creates_write_nothing holds "$SYS/create" ""
@@ -186,31 +219,49 @@ run create_without_name_is_usage_error 2 "$MKCTL" create &&
 check usage_errors_write_nothing holds "$SYS/create" "web2 cpus=3,5 memory=67108864"
 
 run list_prints_a_header 0 "$MKCTL" list &&
-	check list_prints_a_header [ "$(printf '%s\n' "$out" | head -n1 | tr -s ' ')" = "NAME ID STATE CPUS MEMORY" ]
+	check list_prints_a_header \
+		[ "$(head -n1 "$TMP/out" | tr -s ' ')" = "NAME ID STATE CPUS MEMORY" ]
 run list_prints_rows_by_id 0 "$MKCTL" list &&
-	check list_prints_rows_by_id [ "$(printf '%s\n' "$out" | sed -n 2,3p | tr -s ' ')" = "web 1 running 1-2 256 MiB
+	check list_prints_rows_by_id \
+		[ "$(sed -n 2,3p "$TMP/out" | tr -s ' ')" = "web 1 running 1-2 256 MiB
 db 2 crashed 4 1 MiB" ]
 run list_aligns_columns 0 "$MKCTL" list &&
-	check list_aligns_columns [ "$(printf '%s\n' "$out" | awk '{ print index($0, $3) }' | sort -u | wc -l)" -eq 1 ]
+	check list_aligns_columns \
+		[ "$(awk '{ print index($0, $3) }' "$TMP/out" | sort -u | wc -l)" -eq 1 ]
+WEB_JSON='{"name": "web", "id": 1, "state": "running", "cpus": "1-2",'
+WEB_JSON+=' "cpu_list": [1, 2], "memory": 268435456}'
 run list_json_describes_instances 0 "$MKCTL" list --json &&
-	check list_json_describes_instances json_ok 'd["instances"][0] == {"name": "web", "id": 1, "state": "running", "cpus": "1-2", "cpu_list": [1, 2], "memory": 268435456}'
+	check list_json_describes_instances json_ok "d['instances'][0] == $WEB_JSON"
 run list_json_lists_all 0 "$MKCTL" --json list &&
 	check list_json_lists_all json_ok '[i["name"] for i in d["instances"]] == ["web", "db"]'
 run list_pretty_json_is_valid 0 "$MKCTL" list --pretty &&
 	check list_pretty_json_is_valid json_ok 'len(d["instances"]) == 2'
 
 run status_prints_fields 0 "$MKCTL" status web &&
-	check status_prints_fields [ "$(printf '%s\n' "$out" | grep -E '^(state|cpus|memory):' | tr -s ' ')" = "state: running
+	check status_prints_fields \
+		[ "$(grep -E '^(state|cpus|memory):' "$TMP/out" | tr -s ' ')" = "state: running
 cpus: 1-2
 memory: 256 MiB" ]
+STATS_RE='^(starts|uptime_ms|ready_ms|exit_reason|console_bytes|frobs):'
 run status_prints_every_stat 0 "$MKCTL" status web &&
-	check status_prints_every_stat [ "$(printf '%s\n' "$out" | grep -cE '^(starts|uptime_ms|ready_ms|exit_reason|console_bytes|frobs):')" -eq 6 ]
+	check status_prints_every_stat [ "$(grep -cE "$STATS_RE" "$TMP/out")" -eq 6 ]
 run status_keeps_stat_values_whole 0 "$MKCTL" status web &&
 	check status_keeps_stat_values_whole contains "$out" "none yet"
 run status_json_has_fields 0 "$MKCTL" status web --json &&
-	check status_json_has_fields json_ok 'd["name"] == "web" and d["id"] == 1 and d["cpu_list"] == [1, 2] and d["memory"] == 268435456'
+	check status_json_has_fields json_ok 'd["name"] == "web"' 'd["id"] == 1' \
+		'd["cpu_list"] == [1, 2]' 'd["memory"] == 268435456'
 run status_json_has_typed_stats 0 "$MKCTL" status web --json &&
-	check status_json_has_typed_stats json_ok 'd["stats"]["uptime_ms"] == 1500 and d["stats"]["exit_reason"] == "none yet" and d["stats"]["frobs"] == 7'
+	check status_json_has_typed_stats json_ok 'd["stats"]["uptime_ms"] == 1500' \
+		'd["stats"]["exit_reason"] == "none yet"' 'd["stats"]["frobs"] == 7'
+run status_prints_the_panic_message 0 "$MKCTL" status web &&
+	check status_prints_the_panic_message contains "$out" "panic_message: $PANIC"
+run status_json_panic_message_is_a_string 0 "$MKCTL" status web --json &&
+	check status_json_panic_message_is_a_string json_ok \
+		"d['stats']['panic_message'] == '$PANIC'" 'd["stats"]["heartbeats"] == 12'
+set_stat "$SYS/instances/db/stats" panic_message 42
+run status_json_numeric_panic_message_stays_text 0 "$MKCTL" status db --json &&
+	check status_json_numeric_panic_message_stays_text \
+		json_ok 'd["stats"]["panic_message"] == "42"'
 
 run start_writes_start 0 "$MKCTL" start web &&
 	check start_writes_start holds "$WEB/control" start
@@ -218,13 +269,15 @@ run start_wait_returns_when_running 0 "$MKCTL" start web --wait=1 &&
 	check start_wait_returns_when_running [ -z "$err" ]
 echo crashed >"$WEB/state"
 run start_wait_fails_on_crash 1 "$MKCTL" start web --wait=1 &&
-	check start_wait_fails_on_crash [ "$err" = "mkctl: start web: crashed while starting (see 'mkctl log web')" ]
+	check start_wait_fails_on_crash err_is \
+		"mkctl: start web: crashed while starting (see 'mkctl log web')"
 echo stopped >"$WEB/state"
 run start_wait_fails_on_stop 1 "$MKCTL" start web --wait=1 &&
 	check start_wait_fails_on_stop contains "$err" "stopped before it was ready"
 echo starting >"$WEB/state"
 run start_wait_times_out 1 "$MKCTL" start web --wait=1 &&
-	check start_wait_times_out [ "$err" = "mkctl: start web: still starting after 1 s (see 'mkctl log web')" ]
+	check start_wait_times_out err_is \
+		"mkctl: start web: still starting after 1 s (see 'mkctl log web')"
 run start_bad_wait_is_usage_error 2 "$MKCTL" start web --wait=soon &&
 	check start_bad_wait_is_usage_error one_line "$err"
 
@@ -233,11 +286,33 @@ run kill_writes_kill 0 "$MKCTL" kill web &&
 	check kill_writes_kill holds "$WEB/control" kill
 run restart_writes_restart 0 "$MKCTL" restart web &&
 	check restart_writes_restart holds "$WEB/control" restart
-run stop_times_out_while_running 1 "$MKCTL" stop web --timeout 1 &&
-	check stop_times_out_while_running contains "$err" "still running after 1 s"
+# The kernel kills the instance after --timeout; mkctl waits 5 s more.
+echo stopping >"$WEB/state"
+run stop_fails_when_it_stays_stopping 1 "$MKCTL" stop web --timeout 1 &&
+	check stop_fails_when_it_stays_stopping err_is \
+		"mkctl: stop web: still stopping after 6 s (force it with 'mkctl kill web')"
+check stop_timeout_writes_stop_seconds holds "$WEB/control" "stop 1"
 echo stopped >"$WEB/state"
+set_stat "$WEB/stats" exit_reason poweroff
 run stop_writes_stop 0 "$MKCTL" stop web &&
 	check stop_writes_stop holds "$WEB/control" stop
+run stop_prints_the_exit_reason 0 "$MKCTL" stop web &&
+	check stop_prints_the_exit_reason [ "$out" = "web stopped (poweroff)" ]
+set_stat "$WEB/stats" exit_reason stop-timeout
+run stop_says_when_it_was_killed 0 "$MKCTL" stop web &&
+	check stop_says_when_it_was_killed out_is \
+		"web stopped (stop-timeout: killed after 10 s)"
+run stop_says_the_timeout_it_gave 0 "$MKCTL" stop web --timeout 3 &&
+	check stop_says_the_timeout_it_gave out_is \
+		"web stopped (stop-timeout: killed after 3 s)"
+echo crashed >"$WEB/state"
+set_stat "$WEB/stats" exit_reason panic
+run stop_fails_on_crash 1 "$MKCTL" stop web &&
+	check stop_fails_on_crash err_is \
+		"mkctl: stop web: crashed while stopping (panic: $PANIC; see 'mkctl log web')"
+run stop_zero_timeout_is_usage_error 2 "$MKCTL" stop web --timeout 0 &&
+	check stop_zero_timeout_is_usage_error contains "$err" "--timeout must be 1 to 3600 seconds"
+echo stopped >"$WEB/state"
 run destroy_writes_the_name 0 "$MKCTL" destroy web &&
 	check destroy_writes_the_name holds "$SYS/destroy" web
 
@@ -263,26 +338,90 @@ wait
 
 for cmd in start status log destroy; do
 	run "${cmd}_unknown_instance_fails" 1 "$MKCTL" "$cmd" nope &&
-		check "${cmd}_unknown_instance_fails" [ "$err" = "mkctl: $cmd nope: no instance named 'nope'" ]
+		check "${cmd}_unknown_instance_fails" err_is \
+			"mkctl: $cmd nope: no instance named 'nope'"
 done
 
 run load_without_kernel_is_usage_error 2 "$MKCTL" load web &&
 	check load_without_kernel_is_usage_error contains "$err" "missing --kernel FILE"
 run load_missing_file_fails 1 "$MKCTL" load web --kernel "$TMP/no-such-bzImage" &&
-	check load_missing_file_fails [ "$err" = "mkctl: load web: cannot open $TMP/no-such-bzImage: No such file or directory" ]
+	check load_missing_file_fails err_is \
+		"mkctl: load web: cannot open $TMP/no-such-bzImage: No such file or directory"
 : >"$SYS/create"
-run run_missing_file_fails_first 1 "$MKCTL" run new --cpus 3 --memory 64M --kernel "$TMP/no-such-bzImage" &&
+run run_missing_file_fails_first 1 "$MKCTL" run new --cpus 3 --memory 64M \
+	--kernel "$TMP/no-such-bzImage" &&
 	check run_missing_file_fails_first holds "$SYS/create" ""
 # The fake kernel never makes instances/new, so load fails after create.
 fake_cpus 3
 : >"$SYS/destroy"
 echo kernel >"$TMP/bzImage"
-run run_undoes_create_on_failure 1 "$MKCTL" run new --cpus 3 --memory 64M --kernel "$TMP/bzImage" --offline &&
+run run_undoes_create_on_failure 1 "$MKCTL" run new --cpus 3 --memory 64M \
+	--kernel "$TMP/bzImage" --offline &&
 	check run_undoes_create_on_failure holds "$SYS/destroy" new
 check run_created_before_failing holds "$SYS/create" "new cpus=3 memory=67108864"
 check run_brings_offlined_cpus_back holds "$MKCTL_CPU_SYSFS/cpu3/online" 1
 
-for cmd in create load unload start run stop kill restart destroy list status log; do
+# Message devices: a fake /dev where mk-NAME is a regular file or a FIFO.
+export MKCTL_DEV=$TMP/dev
+DEV=$MKCTL_DEV
+mkdir -p "$DEV"
+: >"$DEV/mk-web"
+run send_writes_the_bytes 0 "$MKCTL" send web 'hello  world' &&
+	check send_writes_the_bytes holds_bytes "$DEV/mk-web" 'hello  world'
+run send_is_quiet 0 "$MKCTL" send web x &&
+	check send_is_quiet [ -z "$out$err" ]
+printf 'line 1\nline 2\n' >"$TMP/msg"
+run send_reads_stdin 0 "$MKCTL" send web - <"$TMP/msg" &&
+	check send_reads_stdin cmp -s "$DEV/mk-web" "$TMP/msg"
+run send_dashdash_data 0 "$MKCTL" send web -- --json &&
+	check send_dashdash_data holds_bytes "$DEV/mk-web" --json
+run send_to_missing_device_fails 1 "$MKCTL" send db hi &&
+	check send_to_missing_device_fails err_is \
+		"mkctl: send db: $DEV/mk-db does not exist (a kernel without message devices?)"
+run send_too_long_is_usage_error 2 "$MKCTL" send web "$(head -c 8193 /dev/zero | tr '\0' x)" &&
+	check send_too_long_is_usage_error contains "$err" "DATA is 8193 bytes long"
+head -c 8193 /dev/zero >"$TMP/msg"
+run send_too_long_stdin_fails 1 "$MKCTL" send web - <"$TMP/msg" &&
+	check send_too_long_stdin_fails one_line "$err"
+run send_empty_is_usage_error 2 "$MKCTL" send web '' &&
+	check send_empty_is_usage_error contains "$err" "DATA is empty"
+run send_without_data_is_usage_error 2 "$MKCTL" send web &&
+	check send_without_data_is_usage_error contains "$err" "missing DATA"
+
+printf 'pong' >"$DEV/mk-web"
+run recv_prints_the_message 0 "$MKCTL" recv web &&
+	check recv_prints_the_message holds_bytes "$TMP/out" 'pong
+'
+printf 'two\nlines\n' >"$DEV/mk-web"
+run recv_adds_no_second_newline 0 "$MKCTL" recv web --timeout 1 &&
+	check recv_adds_no_second_newline holds_bytes "$TMP/out" 'two
+lines
+'
+: >"$DEV/mk-web"
+run recv_at_the_end_says_not_running 1 "$MKCTL" recv web &&
+	check recv_at_the_end_says_not_running [ "$err" = "mkctl: recv web: web is not running" ]
+# A FIFO with a writer held open: poll() waits as on an empty device.
+mkfifo "$DEV/mk-db"
+exec 3<>"$DEV/mk-db"
+run recv_times_out 1 "$MKCTL" recv db --timeout 1 &&
+	check recv_times_out [ "$err" = "mkctl: recv db: no message within 1 s" ]
+printf 'from fifo' >&3
+run recv_reads_a_fifo 0 "$MKCTL" recv db --timeout 1 &&
+	check recv_reads_a_fifo [ "$out" = "from fifo" ]
+exec 3>&-
+run recv_bad_timeout_is_usage_error 2 "$MKCTL" recv db --timeout soon &&
+	check recv_bad_timeout_is_usage_error one_line "$err"
+
+run ping_on_a_regular_file_fails 1 "$MKCTL" ping web -c 3 &&
+	check ping_on_a_regular_file_fails err_is \
+		"mkctl: ping web: $DEV/mk-web is not a multikernel message device"
+check ping_failing_prints_nothing [ -z "$out" ]
+run ping_zero_count_is_usage_error 2 "$MKCTL" ping web -c 0 &&
+	check ping_zero_count_is_usage_error contains "$err" "-c needs a count from 1 to"
+run ping_unknown_instance_fails 1 "$MKCTL" ping nope &&
+	check ping_unknown_instance_fails [ "$err" = "mkctl: ping nope: no instance named 'nope'" ]
+
+for cmd in create load unload start run stop kill restart destroy list status log send recv ping; do
 	run "${cmd}_help_exits_zero" 0 "$MKCTL" "$cmd" --help &&
 		check "${cmd}_help_exits_zero" contains "$out" "Usage: mkctl $cmd"
 done
