@@ -222,13 +222,23 @@ TEST_F_TIMEOUT(spawn, stop_ignored_ends_in_kill, 300)
 	EXPECT_EQ(0, mk_cpu_set_online(3, true));
 }
 
-TEST_F_TIMEOUT(spawn, panic_is_crashed_with_oops_and_restart_works, 300)
+/*
+ * Start a serving spawn on CPU 3, have it run @cmd, and expect the host
+ * to call it crashed for @reason ("exit_reason ...\n").
+ */
+static void spawn_crashes(struct __test_metadata *_metadata, const char *cmd,
+			  const char *reason)
 {
 	ASSERT_EQ(0, mk_run_action("3", "serve"));
 	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
-	ASSERT_EQ(0, serve("panic\n"));
+	ASSERT_EQ(0, serve(cmd));
 	ASSERT_TRUE(mk_wait_state("a", "crashed", MK_TIMEOUT_S));
-	EXPECT_TRUE(stats_has("a", "exit_reason panic\n"));
+	EXPECT_TRUE(stats_has("a", reason));
+}
+
+TEST_F_TIMEOUT(spawn, panic_is_crashed_with_oops_and_restart_works, 300)
+{
+	spawn_crashes(_metadata, "panic\n", "exit_reason panic\n");
 	EXPECT_TRUE(stats_has("a", "panic_message sysrq triggered crash"));
 	EXPECT_EQ(0, mk_sh("mkctl log a | grep -q 'Kernel panic - not syncing'"));
 	/* The host is fine and the same image boots again. */
@@ -238,11 +248,7 @@ TEST_F_TIMEOUT(spawn, panic_is_crashed_with_oops_and_restart_works, 300)
 
 TEST_F_TIMEOUT(spawn, hang_with_interrupts_off_is_caught_by_heartbeat, 300)
 {
-	ASSERT_EQ(0, mk_run_action("3", "serve"));
-	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
-	ASSERT_EQ(0, serve("hang\n"));
-	ASSERT_TRUE(mk_wait_state("a", "crashed", MK_TIMEOUT_S));
-	EXPECT_TRUE(stats_has("a", "exit_reason heartbeat-lost\n"));
+	spawn_crashes(_metadata, "hang\n", "exit_reason heartbeat-lost\n");
 	/* INIT reset the CPU: the host can have it back. */
 	EXPECT_EQ(0, mk_cpu_set_online(3, true));
 	EXPECT_EQ(0, mk_sh("taskset -c 3 true"));
@@ -250,11 +256,7 @@ TEST_F_TIMEOUT(spawn, hang_with_interrupts_off_is_caught_by_heartbeat, 300)
 
 TEST_F_TIMEOUT(spawn, corrupt_ring_is_protocol_error_and_host_goes_on, 300)
 {
-	ASSERT_EQ(0, mk_run_action("3", "serve"));
-	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
-	ASSERT_EQ(0, serve("scribble\n"));
-	ASSERT_TRUE(mk_wait_state("a", "crashed", MK_TIMEOUT_S));
-	EXPECT_TRUE(stats_has("a", "exit_reason protocol-error\n"));
+	spawn_crashes(_metadata, "scribble\n", "exit_reason protocol-error\n");
 	/* Another instance starts fine. */
 	EXPECT_EQ(0, mk_sh("mkctl run b --cpus 2 --memory 128M --kernel "
 			   MK_KERNEL " --initrd " MK_INITRD " --cmdline '"
