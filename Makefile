@@ -21,7 +21,7 @@ JOBS		?= $(shell echo $$(( $$(nproc) + 1 )))
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
 KMAKE		:= $(MAKE) -C $(SRC) O=$(OBJ) CC="ccache gcc" HOSTCC="ccache gcc"
 
-.PHONY: help deps tree kernel tools selftests initramfs run test bench check clean
+.PHONY: help deps tree kernel tools selftests initramfs run test bench check check-configs clean
 
 help:
 	@echo "make deps       install the Debian packages the project needs"
@@ -31,6 +31,7 @@ help:
 	@echo "make run        boot the QEMU demo (interactive shell when stdin is a terminal)"
 	@echo "make test       KUnit, mkctl tests and kselftests; ends with 'N passed, N failed'"
 	@echo "make check      checkpatch --strict on every file we own"
+	@echo "make check-configs  build with CONFIG_MULTIKERNEL=n (build/obj-n)"
 	@echo "make clean      remove build/ (the ccache stays)"
 
 deps:
@@ -66,6 +67,9 @@ bench: kernel initramfs
 
 check: tree
 	@$(TOP)/scripts/checkpatch.sh $(SRC)
+
+check-configs: tree
+	@$(TOP)/scripts/check-configs.sh $(SRC)
 
 clean:
 	rm -rf $(BUILD)

@@ -11,6 +11,7 @@
 #   mkctl     mkctl's own tests against a fake sysfs, on this machine
 #   kunit     KUnit suites built into the kernel, run at boot (KTAP)
 #   selftests kselftests inside the QEMU host (TAP)
+#   configs   the kernel builds with CONFIG_MULTIKERNEL=n (build/obj-n)
 #   badparam  boots with bad multikernel_pool= values
 set -uo pipefail
 
@@ -55,6 +56,15 @@ tally mkctl "$logs/mkctl.log"
 vm host "multikernel_pool=$POOL kunit.filter_glob=multikernel* mktest.run=pool_test,lifecycle_test,bad_input_test,mailbox_test"
 tally kunit "$logs/host.log" --between "KTAP version 1" "MKTEST-BEGIN"
 tally selftests "$logs/host.log" --between "MKTEST-BEGIN" "MKTEST-END"
+
+# The hooks in existing kernel files must build away without the feature.
+if "$top/scripts/check-configs.sh" "$top/build/linux" >"$logs/configs.log" 2>&1; then
+	echo "ok 1 config_multikernel_n_builds_without_multikernel_code"
+else
+	echo "not ok 1 config_multikernel_n_builds_without_multikernel_code"
+fi | { echo "1..1"; cat; } >"$logs/configs.tap"
+tally configs "$logs/configs.tap"
+grep -q '^not ok' "$logs/configs.tap" && tail -n 30 "$logs/configs.log" | sed 's/^/    | /'
 
 for bad in 1G@1M 64G; do
 	vm "badparam-$bad" "multikernel_pool=$bad kunit.enable=0 mktest.run=pool_param_test"

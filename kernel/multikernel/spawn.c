@@ -97,6 +97,18 @@ void __init mk_spawn_init(const struct mk_spawn_info *info)
 		info->mem_base);
 }
 
+/*
+ * Send from a dying kernel: other CPUs may have been stopped holding the
+ * lock, so give up rather than wait. The header has said it already.
+ */
+static void mk_spawn_try_send(enum mk_msg_type type, const void *buf, u32 len)
+{
+	if (!spin_trylock(&mk_chan.tx_lock))
+		return;
+	spin_unlock(&mk_chan.tx_lock);
+	mk_channel_send(&mk_chan, type, buf, len);
+}
+
 /**
  * mk_spawn_report() - tell the host what state this kernel is in
  * @state:	%MK_SPAWN_READY, %MK_SPAWN_HALTED or %MK_SPAWN_PANICKED
@@ -107,12 +119,15 @@ void __init mk_spawn_init(const struct mk_spawn_info *info)
 void mk_spawn_report(enum mk_spawn_state state, enum mk_exit_reason reason)
 {
 	struct mk_shared_header *hdr = mk_shared;
+	__le32 val = cpu_to_le32(reason);
 
 	if (!hdr)
 		return;
 	WRITE_ONCE(hdr->exit_reason, cpu_to_le32(reason));
 	/* Pairs with the acquire in the host's watch: reason, then state. */
 	smp_store_release(&hdr->spawn_state, cpu_to_le32(state));
+	if (state == MK_SPAWN_HALTED)
+		mk_spawn_try_send(MK_MSG_HALTED, &val, sizeof(val));
 }
 
 /**
@@ -134,12 +149,9 @@ static int mk_spawn_panic(struct notifier_block *nb, unsigned long event,
 		strscpy_pad(hdr->panic_msg, msg ? msg : "",
 			    sizeof(hdr->panic_msg));
 	mk_spawn_report(MK_SPAWN_PANICKED, MK_EXIT_PANIC);
-	/* Best effort: other CPUs are stopped and may hold the lock. */
-	if (spin_trylock(&mk_chan.tx_lock)) {
-		spin_unlock(&mk_chan.tx_lock);
-		mk_channel_send(&mk_chan, MK_MSG_PANIC, hdr ? hdr->panic_msg : "",
-				hdr ? strnlen(hdr->panic_msg, MK_PANIC_MSG_MAX) : 0);
-	}
+	if (hdr)
+		mk_spawn_try_send(MK_MSG_PANIC, hdr->panic_msg,
+				  strnlen(hdr->panic_msg, MK_PANIC_MSG_MAX));
 	return NOTIFY_DONE;
 }
 
@@ -197,6 +209,7 @@ static int __init mk_spawn_map_shared(void)
 
 	if (!info)
 		return 0;
+	mk_channel_init(&mk_chan, "host");
 	mk_shared = memremap(info->shared_base, info->shared_size,
 			     MEMREMAP_WB);
 	if (!mk_shared) {
@@ -217,7 +230,6 @@ static int __init mk_spawn_map_shared(void)
 	atomic_notifier_chain_register(&panic_notifier_list,
 				       &mk_spawn_panic_nb);
 
-	mk_channel_init(&mk_chan, "host");
 	mk_channel_connect(&mk_chan, mk_shared + MK_SHARED_RING_S2H,
 			   mk_shared + MK_SHARED_RING_H2S, info->host_doorbell,
 			   false);
