@@ -180,6 +180,7 @@ enum mk_msg_type {
 	MK_MSG_PONG		= 6,	/* the PING's payload */
 	MK_MSG_USER		= 7,	/* user-space data, /dev/mk-* */
 	MK_MSG_DISCARD		= 8,	/* test data: counted and dropped */
+	MK_MSG_CONSOLE		= 9,	/* h2s: input for the spawn's hvc0 */
 	MK_MSG_TYPE_MAX
 };
 

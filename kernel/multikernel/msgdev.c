@@ -196,12 +196,33 @@ static long mk_msgdev_ping(struct mk_msgdev *dev,
 	return copy_to_user(arg, &ping, sizeof(ping)) ? -EFAULT : 0;
 }
 
+/* Keyboard input for the spawn's console (host side only). */
+static long mk_msgdev_console_input(struct mk_msgdev *dev,
+				    struct multikernel_console_input __user *arg)
+{
+	struct multikernel_console_input in;
+
+	if (multikernel_is_spawn())
+		return -ENOTTY;
+	if (copy_from_user(&in, arg, sizeof(in)))
+		return -EFAULT;
+	if (!in.len || in.len > sizeof(in.data))
+		return -EINVAL;
+	return mk_channel_send(dev->ch, MK_MSG_CONSOLE, in.data, in.len);
+}
+
 static long mk_msgdev_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
-	if (cmd != MULTIKERNEL_IOC_PING)
+	switch (cmd) {
+	case MULTIKERNEL_IOC_PING:
+		return mk_msgdev_ping(to_msgdev(file), (void __user *)arg);
+	case MULTIKERNEL_IOC_CONSOLE_INPUT:
+		return mk_msgdev_console_input(to_msgdev(file),
+					       (void __user *)arg);
+	default:
 		return -ENOTTY;
-	return mk_msgdev_ping(to_msgdev(file), (void __user *)arg);
+	}
 }
 
 static const struct file_operations mk_msgdev_fops = {

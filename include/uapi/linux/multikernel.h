@@ -54,8 +54,26 @@ struct multikernel_ping {
 	__u64 ns;
 };
 
+/* Most bytes one MULTIKERNEL_IOC_CONSOLE_INPUT carries. */
+#define MULTIKERNEL_CONSOLE_INPUT_MAX	256
+
+/**
+ * struct multikernel_console_input - MULTIKERNEL_IOC_CONSOLE_INPUT
+ * @len:	bytes in @data, 1..MULTIKERNEL_CONSOLE_INPUT_MAX
+ * @data:	what was typed; the spawn's hvc0 reads it as keyboard input
+ *
+ * Output of hvc0 is the console ring: instances/NAME/console.
+ * EAGAIN while the ring is full, EPIPE when the spawn is not running.
+ */
+struct multikernel_console_input {
+	__u32 len;
+	__u8 data[MULTIKERNEL_CONSOLE_INPUT_MAX];
+};
+
 #define MULTIKERNEL_IOC_MAGIC		0xbc
 #define MULTIKERNEL_IOC_PING		_IOR(MULTIKERNEL_IOC_MAGIC, 1, \
 					     struct multikernel_ping)
+#define MULTIKERNEL_IOC_CONSOLE_INPUT	_IOW(MULTIKERNEL_IOC_MAGIC, 2, \
+					     struct multikernel_console_input)
 
 #endif /* _UAPI_LINUX_MULTIKERNEL_H */

@@ -312,6 +312,25 @@ TEST_F_TIMEOUT(spawn, poll_on_state_wakes_for_every_transition, 300)
 	EXPECT_STREQ("starting\nrunning\nstopped\n", seen);
 }
 
+TEST_F_TIMEOUT(spawn, console_input_reaches_a_shell_on_hvc0, 300)
+{
+	struct multikernel_console_input in = { };
+	static const char cmd[] = "echo MKCONSOLE-$((6 * 7))\n";
+
+	ASSERT_EQ(0, mk_run_action("3", "serve"));
+	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
+	self->fd = open(DEV, O_RDWR);
+	ASSERT_GE(self->fd, 0);
+	in.len = strlen(cmd);
+	memcpy(in.data, cmd, in.len);
+	ASSERT_EQ(0, ioctl(self->fd, MULTIKERNEL_IOC_CONSOLE_INPUT, &in));
+	/* Only the shell's arithmetic, not the echo of the input, says 42. */
+	EXPECT_TRUE(wait_line("MKCONSOLE-42"));
+	in.len = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, MULTIKERNEL_IOC_CONSOLE_INPUT, &in));
+	EXPECT_EQ(EINVAL, errno);
+}
+
 TEST_F_TIMEOUT(spawn, ping_round_trips, 300)
 {
 	struct multikernel_ping ping;
