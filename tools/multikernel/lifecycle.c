@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +20,8 @@
 #define MK_STOP_GRACE_S		5
 /* Read the state at least this often, in case a change was not notified. */
 #define MK_POLL_MS		250
+/* How often --wait looks for init_ms once the instance is running. */
+#define MK_INIT_POLL_MS		20
 
 /* States in which an instance holds its CPUs and cannot be destroyed. */
 const char *const mk_busy_states[] = {
@@ -31,10 +34,10 @@ static void start_help(void)
 	       "\n"
 	       "Boot the kernel loaded into an instance.\n"
 	       "\n"
-	       "  --wait[=SECONDS]  wait until the instance is running (its\n"
-	       "                    kernel reported ready), %d s at most by\n"
-	       "                    default; fail if it crashes or stops\n"
-	       "                    first\n",
+	       "  --wait[=SECONDS]  wait until the instance is running and\n"
+	       "                    its kernel has started /init (both ready\n"
+	       "                    messages came), %d s at most by default;\n"
+	       "                    fail if it crashes or stops first\n",
 	       MK_WAIT_DEFAULT_S);
 }
 
@@ -121,12 +124,60 @@ const struct mkctl_opt mk_timeout_opts[] = {
 };
 
 /*
- * After start or restart with --wait: wait until the instance is running.
- * Returns an exit status.
+ * Whether the stats of @name have @key: -errno, 0 (no) or 1 (yes).
+ */
+static int mk_has_stat(const char *name, const char *key)
+{
+	size_t len, klen = strlen(key);
+	char *buf, *line;
+	int ret;
+
+	ret = mk_inst_read_all(name, "stats", &buf, &len);
+	if (ret)
+		return ret;
+	for (line = buf; line && *line; line = strchr(line, '\n')) {
+		line += *line == '\n';
+		if (!strncmp(line, key, klen) && line[klen] == ' ') {
+			ret = 1;
+			break;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+/*
+ * A running instance's kernel said it booted; wait until @deadline (ms)
+ * for its second ready, sent as it runs /init (init_ms in its stats).
+ * Returns 0, -ETIMEDOUT with "running" in @state, or -errno; leaves the
+ * state in @state when the instance stops running first.
+ */
+static int mk_wait_init(const char *name, long long deadline, char *state,
+			size_t len)
+{
+	int ret;
+
+	for (;;) {
+		ret = mk_has_stat(name, "init_ms");
+		if (ret)
+			return ret < 0 ? ret : 0;
+		ret = mk_inst_read(name, "state", state, len);
+		if (ret || strcmp(state, "running"))
+			return ret;
+		if (mkctl_now_ms() >= deadline)
+			return -ETIMEDOUT;
+		usleep(MK_INIT_POLL_MS * 1000);
+	}
+}
+
+/*
+ * After start or restart with --wait: wait until the instance is running
+ * and its kernel has started /init. Returns an exit status.
  */
 int mk_wait_if_asked(const char *what, const char *name)
 {
 	static const char *const booting[] = { "starting", "stopping", NULL };
+	long long deadline = mkctl_now_ms() + mk_wait_secs * 1000LL;
 	unsigned int secs = mk_wait_secs;
 	char state[MK_STATE_MAX];
 	int ret;
@@ -134,7 +185,12 @@ int mk_wait_if_asked(const char *what, const char *name)
 	if (!mk_wait_arg)
 		return MKCTL_EXIT_OK;
 	ret = mk_wait_state(name, booting, secs, state, sizeof(state));
-	if (ret == -ETIMEDOUT)
+	if (!ret && !strcmp(state, "running"))
+		ret = mk_wait_init(name, deadline, state, sizeof(state));
+	if (ret == -ETIMEDOUT && !strcmp(state, "running"))
+		mkctl_err(what, "running but /init not started after %u s (see 'mkctl log %s')",
+			  secs, name);
+	else if (ret == -ETIMEDOUT)
 		mkctl_err(what, "still %s after %u s (see 'mkctl log %s')",
 			  state, secs, name);
 	else if (ret)

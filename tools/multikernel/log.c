@@ -92,53 +92,80 @@ static void mk_sleep_ms(int ms)
 		;
 }
 
-/* Print what @now holds beyond @last (NULL: everything). */
-static void mk_console_print_new(const char *what, const struct mk_console *last,
-				 const struct mk_console *now)
+/*
+ * Read the console of @name and print what it holds beyond @mark, then
+ * move @mark to its end. The first time (!mark->set) print all of it, or
+ * with mark->last_line only what follows its last newline: the line being
+ * written, a login prompt say.
+ */
+int mk_console_print_new(const char *what, const char *name,
+			 struct mk_console_mark *mark)
 {
-	uint64_t fresh = now->len;
+	struct mk_console now;
+	uint64_t fresh;
+	char *nl;
+	int ret;
 
-	if (last && last->starts == now->starts && now->total >= last->total)
-		fresh = now->total - last->total;
-	else if (last)		/* restarted: the counter began again */
-		fresh = now->total;
-	if (fresh > now->len) {
+	ret = mk_console_read(name, &now);
+	if (ret)
+		return ret;
+	fresh = now.len;
+	if (mark->set && mark->starts == now.starts && now.total >= mark->total)
+		fresh = now.total - mark->total;
+	else if (mark->set)	/* restarted: the counter began again */
+		fresh = now.total;
+	if (fresh > now.len) {
 		mkctl_err(what, "%llu bytes were overwritten before they could be read",
-			  (unsigned long long)(fresh - now->len));
-		fresh = now->len;
+			  (unsigned long long)(fresh - now.len));
+		fresh = now.len;
 	}
-	fwrite(now->buf + now->len - fresh, 1, fresh, stdout);
+	if (!mark->set && mark->last_line) {
+		nl = memrchr(now.buf, '\n', now.len);
+		if (nl)
+			fresh = now.buf + now.len - nl - 1;
+	}
+	fwrite(now.buf + now.len - fresh, 1, fresh, stdout);
 	fflush(stdout);
+	free(now.buf);
+	mark->total = now.total;
+	mark->starts = now.starts;
+	mark->set = true;
+	return 0;
+}
+
+/*
+ * Read the state of @name into @state, then print what its console has
+ * beyond @mark: in this order, all output comes before the state that
+ * ended it. An instance destroyed meanwhile has the state "".
+ */
+int mk_console_poll(const char *what, const char *name,
+		    struct mk_console_mark *mark, char *state, size_t len)
+{
+	int ret;
+
+	ret = mk_inst_read(name, "state", state, len);
+	if (!ret)
+		ret = mk_console_print_new(what, name, mark);
+	if (ret == -ENOENT) {
+		*state = '\0';
+		ret = 0;
+	}
+	return ret;
 }
 
 static int mk_log_follow(const char *what, const char *name)
 {
 	static const char *const live[] = { "starting", "running", NULL };
-	struct mk_console last, now;
+	struct mk_console_mark mark = { };
 	char state[MK_STATE_MAX];
-	bool done;
 	int ret;
 
-	ret = mk_console_read(name, &last);
-	if (ret)
-		return ret;
-	mk_console_print_new(what, NULL, &last);
-	free(last.buf);
-	do {
-		ret = mk_inst_read(name, "state", state, sizeof(state));
-		if (ret)
-			return ret == -ENOENT ? 0 : ret;	/* destroyed */
-		done = !mkctl_in_list(state, live);
-		if (!done)
-			mk_sleep_ms(MK_FOLLOW_MS);
-		ret = mk_console_read(name, &now);
-		if (ret)
-			return ret == -ENOENT ? 0 : ret;
-		mk_console_print_new(what, &last, &now);
-		free(now.buf);
-		last = now;
-	} while (!done);
-	return 0;
+	ret = mk_console_poll(what, name, &mark, state, sizeof(state));
+	while (!ret && mkctl_in_list(state, live)) {
+		mk_sleep_ms(MK_FOLLOW_MS);
+		ret = mk_console_poll(what, name, &mark, state, sizeof(state));
+	}
+	return ret;
 }
 
 int cmd_log(int argc, char **argv)

@@ -39,6 +39,7 @@ static const struct mkctl_cmd mkctl_cmds[] = {
 	{ "list", cmd_list, "list the instances" },
 	{ "status", cmd_status, "show an instance and its statistics" },
 	{ "log", cmd_log, "print an instance's console output" },
+	{ "console", cmd_console, "attach to an instance's console" },
 	{ "send", cmd_send, "send a message to an instance's kernel" },
 	{ "recv", cmd_recv, "print the next message from an instance" },
 	{ "ping", cmd_ping, "time round trips to an instance's kernel" },

@@ -6,6 +6,7 @@
 #define MKCTL_H
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,17 @@ struct multikernel_ping {
 #define MULTIKERNEL_IOC_MAGIC		0xbc
 #define MULTIKERNEL_IOC_PING		_IOR(MULTIKERNEL_IOC_MAGIC, 1, \
 					     struct multikernel_ping)
+#endif
+#ifndef MULTIKERNEL_IOC_CONSOLE_INPUT
+#define MULTIKERNEL_CONSOLE_INPUT_MAX	256
+
+struct multikernel_console_input {
+	__u32 len;
+	__u8 data[MULTIKERNEL_CONSOLE_INPUT_MAX];
+};
+
+#define MULTIKERNEL_IOC_CONSOLE_INPUT	_IOW(MULTIKERNEL_IOC_MAGIC, 2, \
+					     struct multikernel_console_input)
 #endif
 
 /* Exit statuses, as documented in mkctl(8). */
@@ -161,6 +173,29 @@ int mk_wait_state(const char *name, const char *const *while_in,
 		  unsigned int secs, char *state, size_t len);
 int mk_wait_if_asked(const char *what, const char *name);
 
+/* log.c: console output, shared with console. */
+struct mk_console_mark {
+	uint64_t total;		/* console bytes written up to the mark */
+	uint64_t starts;	/* in this start of the instance */
+	bool set;		/* false until the console was first read */
+	bool last_line;		/* first read: print only its last line */
+};
+
+int mk_console_print_new(const char *what, const char *name,
+			 struct mk_console_mark *mark);
+int mk_console_poll(const char *what, const char *name,
+		    struct mk_console_mark *mark, char *state, size_t len);
+
+/* msg.c: the message device of an instance, shared with console. */
+struct mk_msg {
+	int fd;
+	char path[PATH_MAX];
+};
+
+int mk_msg_open(const struct mkctl_args *a, int flags, struct mk_msg *m);
+void mk_msg_failed(const char *what, const char *name, const struct mk_msg *m,
+		   int err);
+
 /* Commands. */
 int cmd_pool(int argc, char **argv);
 int cmd_create(int argc, char **argv);
@@ -175,6 +210,7 @@ int cmd_stop(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_console(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
 int cmd_ping(int argc, char **argv);

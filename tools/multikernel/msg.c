@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,24 +60,12 @@ static void ping_help(void)
 	       MK_PING_MAX, MK_PING_DEFAULT);
 }
 
-/* The message device of a command's instance, open. */
-struct mk_msg {
-	int fd;
-	char path[PATH_MAX];
-};
-
 /*
- * Parse the arguments of a message command, then open the message device
- * of its instance with @flags into @m. Returns -1 when the command should
- * go on, or an exit status.
+ * Open the message device of @a's instance with @flags into @m. Returns
+ * -1 when the command should go on, or an exit status.
  */
-static int mk_msg_parse(struct mkctl_args *a, int argc, char **argv,
-			int flags, struct mk_msg *m)
+int mk_msg_open(const struct mkctl_args *a, int flags, struct mk_msg *m)
 {
-	int ret = mkctl_parse(a, argc, argv);
-
-	if (ret >= 0)
-		return ret;
 	m->fd = mk_msgdev_open(a->name, flags, m->path, sizeof(m->path));
 	if (m->fd >= 0)
 		return -1;
@@ -90,9 +77,22 @@ static int mk_msg_parse(struct mkctl_args *a, int argc, char **argv,
 	return MKCTL_EXIT_FAILED;
 }
 
+/*
+ * Parse the arguments of a message command, then open the message device
+ * of its instance with @flags into @m. Returns -1 when the command should
+ * go on, or an exit status.
+ */
+static int mk_msg_parse(struct mkctl_args *a, int argc, char **argv,
+			int flags, struct mk_msg *m)
+{
+	int ret = mkctl_parse(a, argc, argv);
+
+	return ret >= 0 ? ret : mk_msg_open(a, flags, m);
+}
+
 /* A write, read or ping on the message device @m of @name failed. */
-static void mk_msg_failed(const char *what, const char *name,
-			  const struct mk_msg *m, int err)
+void mk_msg_failed(const char *what, const char *name, const struct mk_msg *m,
+		   int err)
 {
 	switch (err) {
 	case EPIPE:

@@ -93,6 +93,7 @@ fake_instance() {
 	state $3
 	uptime_ms 1500
 	ready_ms 420
+	init_ms 610
 	exit_reason none yet
 	panic_message $PANIC
 	console_bytes 24
@@ -123,7 +124,7 @@ holds_bytes() { printf '%s' "$2" | cmp -s "$1" -; }
 set_stat() { sed -i "s/^$2 .*/$2 $3/" "$1"; }
 
 echo "TAP version 13"
-echo "1..118"
+echo "1..128"
 
 export MKCTL_SYSFS
 MKCTL_SYSFS=$(fake_sysfs 1073741824 805306368 "2-3,5")
@@ -242,9 +243,9 @@ run status_prints_fields 0 "$MKCTL" status web &&
 		[ "$(grep -E '^(state|cpus|memory):' "$TMP/out" | tr -s ' ')" = "state: running
 cpus: 1-2
 memory: 256 MiB" ]
-STATS_RE='^(starts|uptime_ms|ready_ms|exit_reason|console_bytes|frobs):'
+STATS_RE='^(starts|uptime_ms|ready_ms|init_ms|exit_reason|console_bytes|frobs):'
 run status_prints_every_stat 0 "$MKCTL" status web &&
-	check status_prints_every_stat [ "$(grep -cE "$STATS_RE" "$TMP/out")" -eq 6 ]
+	check status_prints_every_stat [ "$(grep -cE "$STATS_RE" "$TMP/out")" -eq 7 ]
 run status_keeps_stat_values_whole 0 "$MKCTL" status web &&
 	check status_keeps_stat_values_whole contains "$out" "none yet"
 run status_json_has_fields 0 "$MKCTL" status web --json &&
@@ -267,6 +268,14 @@ run start_writes_start 0 "$MKCTL" start web &&
 	check start_writes_start holds "$WEB/control" start
 run start_wait_returns_when_running 0 "$MKCTL" start web --wait=1 &&
 	check start_wait_returns_when_running [ -z "$err" ]
+sed -i '/^init_ms /d' "$WEB/stats"
+run start_wait_waits_for_init 1 "$MKCTL" start web --wait=1 &&
+	check start_wait_waits_for_init err_is \
+		"mkctl: start web: running but /init not started after 1 s (see 'mkctl log web')"
+(sleep 0.3 && echo "init_ms 700" >>"$WEB/stats") &
+run start_wait_sees_init_ready 0 "$MKCTL" start web --wait=5 &&
+	check start_wait_sees_init_ready [ -z "$err" ]
+wait
 echo crashed >"$WEB/state"
 run start_wait_fails_on_crash 1 "$MKCTL" start web --wait=1 &&
 	check start_wait_fails_on_crash err_is \
@@ -336,7 +345,7 @@ boot line 2
 boot line 3" ]
 wait
 
-for cmd in start status log destroy; do
+for cmd in start status log console destroy; do
 	run "${cmd}_unknown_instance_fails" 1 "$MKCTL" "$cmd" nope &&
 		check "${cmd}_unknown_instance_fails" err_is \
 			"mkctl: $cmd nope: no instance named 'nope'"
@@ -421,7 +430,40 @@ run ping_zero_count_is_usage_error 2 "$MKCTL" ping web -c 0 &&
 run ping_unknown_instance_fails 1 "$MKCTL" ping nope &&
 	check ping_unknown_instance_fails [ "$err" = "mkctl: ping nope: no instance named 'nope'" ]
 
-for cmd in create load unload start run stop kill restart destroy list status log send recv ping; do
+# console: input through the ioctl, output from instances/NAME/console.
+run console_not_running_fails 1 "$MKCTL" console db </dev/null &&
+	check console_not_running_fails err_is \
+		"mkctl: console db: db is not running (state crashed)"
+echo running >"$WEB/state"
+run console_on_a_regular_file_fails 1 "$MKCTL" console web --timeout 1 <<<"ls" &&
+	check console_on_a_regular_file_fails err_is \
+		"mkctl: console web: $DEV/mk-web is not a multikernel message device"
+run console_bad_escape_is_usage_error 2 "$MKCTL" console web --escape xy </dev/null &&
+	check console_bad_escape_is_usage_error contains "$err" "--escape needs ^X"
+run console_prints_no_history 0 "$MKCTL" console web --timeout 1 </dev/null &&
+	check console_prints_no_history [ -z "$out$err" ]
+(
+	sleep 0.3
+	printf 'boot line 4\n' >>"$WEB/console"
+	set_stat "$WEB/stats" console_bytes 48
+	sleep 0.3
+	echo stopped >"$WEB/state"
+) &
+# --timeout 30: it must end because the instance stopped, not time out.
+start=$(date +%s)
+run console_prints_new_output_until_stopped 0 "$MKCTL" console web --timeout 30 </dev/null &&
+	took=$(($(date +%s) - start)) &&
+	check console_prints_new_output_until_stopped \
+		[ "$out" = "boot line 4" -a "$took" -lt 10 ]
+wait
+echo running >"$WEB/state"
+printf 'login: ' >>"$WEB/console"
+set_stat "$WEB/stats" console_bytes 55
+run console_starts_with_the_last_line 0 "$MKCTL" console web --timeout 0 </dev/null &&
+	check console_starts_with_the_last_line holds_bytes "$TMP/out" 'login: '
+
+for cmd in create load unload start run stop kill restart destroy list status log console send recv \
+	ping; do
 	run "${cmd}_help_exits_zero" 0 "$MKCTL" "$cmd" --help &&
 		check "${cmd}_help_exits_zero" contains "$out" "Usage: mkctl $cmd"
 done
