@@ -39,12 +39,21 @@ tally() {
 	total_skip=$((total_skip + s))
 }
 
-# vm NAME ARGS: boot the host kernel; a timeout adds a line the counter sees.
+# The disk the device-handover tests give to spawns: a known pattern, made
+# afresh for every run since the tests write to it.
+disk=$top/build/test-logs/handover-disk.img
+disk_size=4194304
+{ echo "MKDISK-PATTERN-1"; yes "multikernel handover test disk"; } |
+	head -c "$disk_size" >"$disk"
+
+# vm NAME ARGS [run_vm.sh options]: boot the host kernel; a timeout adds a
+# line the counter sees.
 vm() {
 	local name=$1 args=$2 start rc
+	shift 2
 	start=$(date +%s)
 	"$runvm" -k "$bzimage" -i "$initramfs" -t "$VM_TIMEOUT" -l "$logs/$name.log" \
-		-a "$args" >/dev/null
+		-a "$args" "$@" >/dev/null
 	rc=$?
 	[ "$rc" -eq 124 ] && echo "QEMU killed after ${VM_TIMEOUT}s timeout" >>"$logs/$name.log"
 	echo "vm $name: exit $rc after $(( $(date +%s) - start ))s" >&2
@@ -53,7 +62,8 @@ vm() {
 MKCTL="$tools/mkctl" "$top/tools/multikernel/tests/mkctl_test.sh" >"$logs/mkctl.log" 2>&1
 tally mkctl "$logs/mkctl.log"
 
-vm host "multikernel_pool=$POOL kunit.filter_glob=multikernel* mktest.run=pool_test,lifecycle_test,bad_input_test,mailbox_test"
+vm host "multikernel_pool=$POOL kunit.filter_glob=multikernel* mktest.run=pool_test,lifecycle_test,bad_input_test,mailbox_test,device_test" \
+	-d "$disk"
 tally kunit "$logs/host.log" --between "KTAP version 1" "MKTEST-BEGIN"
 tally selftests "$logs/host.log" --between "MKTEST-BEGIN" "MKTEST-END"
 

@@ -192,6 +192,50 @@ enum mk_ready_stage {
 /* Most CPUs one spawn can be given. */
 #define MK_SPAWN_MAX_CPUS	64
 
+/* Most devices one spawn can be given. */
+#define MK_MAX_DEVICES		4
+/* BARs of a PCI function (PCI_STD_NUM_BARS). */
+#define MK_PCI_MAX_BARS		6
+
+/* struct mk_pci_bar.flags */
+#define MK_PCI_BAR_IO		0x1	/* I/O ports, not memory */
+#define MK_PCI_BAR_64		0x2	/* a 64-bit memory BAR */
+#define MK_PCI_BAR_PREFETCH	0x4	/* prefetchable memory */
+
+/**
+ * struct mk_pci_bar - one BAR of a PCI function handed over
+ * @index:	BAR number, 0..5
+ * @flags:	MK_PCI_BAR_*
+ * @start:	bus address the host's firmware assigned
+ * @size:	bytes
+ */
+struct mk_pci_bar {
+	u32 index;
+	u32 flags;
+	u64 start;
+	u64 size;
+};
+
+/**
+ * struct mk_pci_handover - a PCI function a spawn owns
+ * @segment:	PCI segment (domain)
+ * @bus:	bus number
+ * @devfn:	device and function, as PCI_DEVFN()
+ * @ecam_base:	physical address of the segment's ECAM space for bus 0;
+ *		the function's config space is at @ecam_base + (@bus << 20)
+ *		+ (@devfn << 12)
+ * @nr_bars:	entries in @bars: the BARs the function decodes
+ * @bars:	as the host left them
+ */
+struct mk_pci_handover {
+	u16 segment;
+	u8 bus;
+	u8 devfn;
+	u64 ecam_base;
+	u32 nr_bars;
+	struct mk_pci_bar bars[MK_PCI_MAX_BARS];
+};
+
 /**
  * struct mk_spawn_info - what a spawn learnt from its handover FDT
  * @id:		instance id given by the host
@@ -206,6 +250,10 @@ enum mk_ready_stage {
  * @lapic_khz:	local APIC timer frequency measured by the host
  * @realtime_ns: the host's CLOCK_REALTIME when it started the spawn
  * @host_doorbell: where the spawn rings the host's mailbox doorbell
+ * @nr_pci:	entries in @pci
+ * @pci:	the PCI functions the spawn owns
+ * @nr_unknown_devices: device nodes of kinds this kernel does not know,
+ *		left alone
  */
 struct mk_spawn_info {
 	u32 id;
@@ -220,6 +268,9 @@ struct mk_spawn_info {
 	u32 lapic_khz;
 	u64 realtime_ns;
 	u32 host_doorbell;
+	u32 nr_pci;
+	struct mk_pci_handover pci[MK_MAX_DEVICES];
+	u32 nr_unknown_devices;
 };
 
 int mk_handover_parse(const void *fdt, size_t size, struct mk_spawn_info *info,

@@ -2,7 +2,7 @@
 /*
  * Multikernel: parser for writes to /sys/kernel/multikernel/create,
  *
- *	NAME cpus=LIST memory=SIZE
+ *	NAME cpus=LIST memory=SIZE [device=[SSSS:]BB:DD.F]...
  *
  * Only the syntax is checked here; whether the CPUs and memory can be had
  * is decided when the instance is created.
@@ -60,6 +60,77 @@ static int mk_create_parse_memory(const char *val, u64 *size, const char **why)
 	return 0;
 }
 
+/* Parse up to @max hex digits, at least one, from *@pos. */
+static int mk_parse_hex(const char **pos, unsigned int max, u32 *val)
+{
+	unsigned int n = 0;
+	int digit;
+
+	*val = 0;
+	while (n < max && (digit = hex_to_bin(**pos)) >= 0) {
+		*val = *val << 4 | digit;
+		(*pos)++;
+		n++;
+	}
+	return n && hex_to_bin(**pos) < 0 ? 0 : -EINVAL;
+}
+
+/**
+ * mk_parse_pci_addr() - parse a PCI function address, "[SSSS:]BB:DD.F"
+ * @s:		the text, all of which must be the address
+ * @addr:	filled in on success
+ *
+ * As lspci prints them: hex segment (up to 4 digits, 0 if left out), bus
+ * (up to 2), device (up to 2, below 32) and function (0-7).
+ *
+ * Return: 0 or -EINVAL.
+ */
+int mk_parse_pci_addr(const char *s, struct mk_pci_addr *addr)
+{
+	u32 seg = 0, bus, dev, fn;
+	const char *colon = strchr(s, ':');
+
+	if (colon && strchr(colon + 1, ':')) {
+		if (mk_parse_hex(&s, 4, &seg) || *s++ != ':')
+			return -EINVAL;
+	}
+	if (mk_parse_hex(&s, 2, &bus) || *s++ != ':' ||
+	    mk_parse_hex(&s, 2, &dev) || *s++ != '.' ||
+	    mk_parse_hex(&s, 1, &fn) || *s)
+		return -EINVAL;
+	if (dev >= 32 || fn >= 8)
+		return -EINVAL;
+	addr->segment = seg;
+	addr->bus = bus;
+	addr->devfn = dev << 3 | fn;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_parse_pci_addr);
+
+static int mk_create_parse_device(const char *val, struct mk_create_req *req,
+				  const char **why)
+{
+	struct mk_pci_addr addr;
+	unsigned int i;
+
+	if (mk_parse_pci_addr(val, &addr)) {
+		*why = "device= is not a PCI address (e.g. 0000:01:00.0)";
+		return -EINVAL;
+	}
+	for (i = 0; i < req->nr_devices; i++) {
+		if (!memcmp(&req->devices[i], &addr, sizeof(addr))) {
+			*why = "device= names the same function twice";
+			return -EINVAL;
+		}
+	}
+	if (req->nr_devices >= MK_MAX_DEVICES) {
+		*why = "too many device= keys";
+		return -EINVAL;
+	}
+	req->devices[req->nr_devices++] = addr;
+	return 0;
+}
+
 static int mk_create_parse_cpus(const char *val, struct cpumask *cpus,
 				const char **why)
 {
@@ -80,10 +151,10 @@ static int mk_create_parse_cpus(const char *val, struct cpumask *cpus,
  * @req:	filled in on success
  * @why:	on failure, a short reason for the kernel log
  *
- * Keys may come in any order, each exactly once; unknown keys are refused.
+ * Keys may come in any order; cpus= and memory= exactly once, device=
+ * up to %MK_MAX_DEVICES times; unknown keys are refused.
  *
- * Return: 0, or -EINVAL for anything malformed, -EOPNOTSUPP for keys
- * that this version knows but does not implement (device=).
+ * Return: 0, or -EINVAL for anything malformed.
  */
 int mk_create_parse(const char *buf, struct mk_create_req *req,
 		    const char **why)
@@ -118,8 +189,7 @@ int mk_create_parse(const char *buf, struct mk_create_req *req,
 			ret = mk_create_parse_memory(tok + 7, &req->mem_size, why);
 			have_mem = true;
 		} else if (str_has_prefix(tok, "device=")) {
-			*why = "device= is not supported yet";
-			ret = -EOPNOTSUPP;
+			ret = mk_create_parse_device(tok + 7, req, why);
 		} else {
 			*why = "unknown or repeated key";
 			ret = -EINVAL;

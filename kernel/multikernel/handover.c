@@ -18,7 +18,11 @@
  *			host-realtime-ns = <u64>;
  *			host-doorbell = <u32>;	mailbox IPI target
  *		};
+ *		devices { ... };		see device_fdt.c
  *	};
+ *
+ * The instance node is written here; every other node by the subsystem
+ * that owns it, registered with mk_handover_register().
  *
  * The major version is in the compatible string: a spawn refuses any other
  * major version. Minor, compatible additions are new properties, which an
@@ -27,7 +31,9 @@
 
 #include <linux/errno.h>
 #include <linux/libfdt.h>
+#include <linux/list.h>
 #include <linux/multikernel.h>
+#include <linux/mutex.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <kunit/visibility.h>
@@ -36,6 +42,42 @@
 
 #define MK_HANDOVER_COMPAT_PREFIX	"multikernel,handover-v"
 #define MK_HANDOVER_COMPAT		MK_HANDOVER_COMPAT_PREFIX "1"
+
+/* The nodes after "instance", in registration order. */
+static LIST_HEAD(mk_handover_nodes);
+static DEFINE_MUTEX(mk_handover_lock);
+
+/**
+ * mk_handover_register() - add a node to every handover FDT built
+ * @node:	its name and builder; must stay allocated
+ *
+ * The builder is called with the node begun, to add properties and
+ * subnodes; the node is written, empty if need be, into every FDT.
+ */
+void mk_handover_register(struct mk_handover_node *node)
+{
+	mutex_lock(&mk_handover_lock);
+	list_add_tail(&node->list, &mk_handover_nodes);
+	mutex_unlock(&mk_handover_lock);
+}
+
+/* The registered nodes; libfdt errors pass through. */
+static int mk_handover_build_nodes(struct mk_instance *inst, void *buf)
+{
+	struct mk_handover_node *node;
+	int err = 0;
+
+	mutex_lock(&mk_handover_lock);
+	list_for_each_entry(node, &mk_handover_nodes, list) {
+		err = fdt_begin_node(buf, node->name);
+		err = err ?: node->build(inst, buf);
+		err = err ?: fdt_end_node(buf);
+		if (err)
+			break;
+	}
+	mutex_unlock(&mk_handover_lock);
+	return err;
+}
 
 static int mk_fdt_u64_pair(void *fdt, const char *name, u64 a, u64 b)
 {
@@ -81,6 +123,7 @@ int mk_handover_build(struct mk_instance *inst, void *buf, size_t size)
 	err = err ?: fdt_property_u32(buf, "host-doorbell",
 				      mk_arch_host_doorbell_id());
 	err = err ?: fdt_end_node(buf);
+	err = err ?: mk_handover_build_nodes(inst, buf);
 	err = err ?: fdt_end_node(buf);
 	err = err ?: fdt_finish(buf);
 	if (err)
@@ -207,7 +250,8 @@ static int mk_parse_instance(const void *fdt, int node,
  * @why:	on failure, a short reason for the boot log
  *
  * Return: 0, -EPROTONOSUPPORT for another major version, -EINVAL for a
- * blob that is not a valid v1 handover FDT.
+ * blob that is not a valid v1 handover FDT, or whose devices node is
+ * malformed.
  */
 int mk_handover_parse(const void *fdt, size_t size, struct mk_spawn_info *info,
 		      const char **why)
@@ -229,6 +273,18 @@ int mk_handover_parse(const void *fdt, size_t size, struct mk_spawn_info *info,
 		return -EINVAL;
 	}
 	memset(info, 0, sizeof(*info));
-	return mk_parse_instance(fdt, node, info, why);
+	ret = mk_parse_instance(fdt, node, info, why);
+	if (ret)
+		return ret;
+
+	/* Optional: a host without devices to give may leave it out. */
+	node = fdt_subnode_offset(fdt, 0, "devices");
+	if (node == -FDT_ERR_NOTFOUND)
+		return 0;
+	if (node < 0) {
+		*why = "bad devices node";
+		return -EINVAL;
+	}
+	return mk_devices_fdt_parse(fdt, node, info, why);
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_handover_parse);

@@ -118,6 +118,7 @@ static void mk_instance_halt(struct mk_instance *inst, enum mk_state state,
 {
 	lockdep_assert_held(&inst->lock);
 	mk_arch_reset_cpus(inst);
+	mk_devices_give_back(inst);
 	RCU_INIT_POINTER(mk_host_channels[inst->id - 1], NULL);
 	mk_channel_disconnect(&inst->chan);
 	mk_msgdev_wake(&inst->msgdev);
@@ -296,6 +297,9 @@ static int mk_instance_start(struct mk_instance *inst)
 			return ret;
 		inst->cpus_owned = true;
 	}
+	ret = mk_devices_take(inst);
+	if (ret)
+		goto out_cpus;
 
 	mk_image_install(inst);
 	ret = mk_shared_prepare(inst);
@@ -328,6 +332,8 @@ out_release:
 	mk_arch_reset_cpus(inst);
 	RCU_INIT_POINTER(mk_host_channels[inst->id - 1], NULL);
 	mk_channel_disconnect(&inst->chan);
+	mk_devices_give_back(inst);
+out_cpus:
 	mk_cpus_release(&inst->cpus);
 	inst->cpus_owned = false;
 	pr_warn_ratelimited("%s: start failed (%d)\n", inst->name, ret);
@@ -500,6 +506,7 @@ static unsigned int mk_free_id_locked(void)
 /* Give back everything an instance holds. It must not be running. */
 static void mk_instance_release_resources(struct mk_instance *inst)
 {
+	mk_devices_unassign(inst);
 	if (inst->cpus_owned)
 		mk_cpus_release(&inst->cpus);
 	inst->cpus_owned = false;
@@ -515,12 +522,14 @@ static void mk_instance_release_resources(struct mk_instance *inst)
 
 /**
  * mk_instance_create() - create an instance from a "create" line
- * @buf:	"NAME cpus=LIST memory=SIZE"
+ * @buf:	"NAME cpus=LIST memory=SIZE [device=BDF]..."
  *
- * Return: 0, or -EINVAL (syntax, name, CPU 0, no such CPU, memory 0),
- * -EEXIST (name taken), -EBUSY (CPU online or owned), -ENOSPC (no pool
- * memory or instance slot), -EOPNOTSUPP (device=), -ENOMEM. On failure
- * nothing is left behind.
+ * Return: 0, or -EINVAL (syntax, name, CPU 0, no such CPU, memory 0, a
+ * bridge as device), -EEXIST (name taken), -EBUSY (CPU online or owned,
+ * device in use by the host or given to another instance), -ENOSPC (no
+ * pool memory or instance slot), -ENODEV (no such PCI function),
+ * -EOPNOTSUPP (a device without reset method or ECAM), -ENOMEM. On
+ * failure nothing is left behind.
  */
 int mk_instance_create(const char *buf)
 {
@@ -596,6 +605,9 @@ int mk_instance_create(const char *buf)
 				    inst->name);
 		goto out_release;
 	}
+	ret = mk_devices_assign(inst, req);
+	if (ret)
+		goto out_release;
 
 	ret = mk_sysfs_add_instance(inst);
 	if (ret)

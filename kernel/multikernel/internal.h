@@ -20,6 +20,7 @@
 
 struct kimage;
 struct mk_instance;
+struct pci_dev;
 
 /*
  * Pool memory is handed out in 2 MiB granules: large enough to map an
@@ -75,16 +76,34 @@ bool __init mk_pool_requested(void);
 #define MK_MAX_INSTANCES	4
 
 /**
+ * struct mk_pci_addr - where a PCI function is
+ * @segment:	segment (domain)
+ * @bus:	bus number
+ * @devfn:	device and function, as PCI_DEVFN()
+ */
+struct mk_pci_addr {
+	u16 segment;
+	u8 bus;
+	u8 devfn;
+};
+
+/**
  * struct mk_create_req - a parsed write to /sys/kernel/multikernel/create
  * @name:	instance name, [A-Za-z0-9_-], 1..%MULTIKERNEL_NAME_MAX chars
  * @cpus:	the CPUs asked for
  * @mem_size:	bytes of RAM asked for, not yet rounded
+ * @nr_devices:	entries in @devices
+ * @devices:	the PCI functions asked for, each once
  */
 struct mk_create_req {
 	char name[MULTIKERNEL_NAME_MAX + 1];
 	struct cpumask cpus;
 	u64 mem_size;
+	unsigned int nr_devices;
+	struct mk_pci_addr devices[MK_MAX_DEVICES];
 };
+
+int mk_parse_pci_addr(const char *s, struct mk_pci_addr *addr);
 
 int mk_create_parse(const char *buf, struct mk_create_req *req,
 		    const char **why);
@@ -268,6 +287,19 @@ void mk_channel_kick(struct mk_channel *ch);
 bool mk_ring_empty_for_peer(struct mk_channel *ch);
 
 /**
+ * struct mk_device - a PCI function assigned to an instance
+ * @pdev:	the function, referenced
+ * @desc:	what the spawn is told about it
+ * @owned:	true while the host has given it up: from create until the
+ *		instance halts, and again from each start
+ */
+struct mk_device {
+	struct pci_dev *pdev;
+	struct mk_pci_handover desc;
+	bool owned;
+};
+
+/**
  * struct mk_instance - one spawn: its resources, image and state
  * @kobj:	instances/NAME in sysfs; the reference that keeps it alive
  * @node:	in the list of instances, under mk_instances_lock
@@ -302,6 +334,8 @@ bool mk_ring_empty_for_peer(struct mk_channel *ch);
  * @stop_deadline_ns: while stopping: when to give up and kill
  * @chan:	the mailbox
  * @msgdev:	/dev/mk-NAME
+ * @nr_devices:	entries in @devices
+ * @devices:	the PCI functions assigned to it
  */
 struct mk_instance {
 	struct kobject kobj;
@@ -336,6 +370,8 @@ struct mk_instance {
 	u64 stop_deadline_ns;
 	struct mk_channel chan;
 	struct mk_msgdev msgdev;
+	unsigned int nr_devices;
+	struct mk_device devices[MK_MAX_DEVICES];
 };
 
 /* console.c */
@@ -344,8 +380,50 @@ ssize_t mk_console_read(struct mk_instance *inst, char *buf, loff_t off,
 u64 mk_console_bytes(struct mk_instance *inst);
 void mk_console_reset(struct mk_instance *inst);
 
+/**
+ * struct mk_handover_node - one subsystem's node in the handover FDT
+ * @name:	node name, a child of the root
+ * @build:	adds the node's properties and subnodes for an instance;
+ *		returns 0 or a libfdt error
+ * @list:	in the list of registered nodes
+ */
+struct mk_handover_node {
+	const char *name;
+	int (*build)(struct mk_instance *inst, void *fdt);
+	struct list_head list;
+};
+
 /* handover.c */
 int mk_handover_build(struct mk_instance *inst, void *buf, size_t size);
+void mk_handover_register(struct mk_handover_node *node);
+
+/* device_fdt.c */
+int mk_devices_fdt_parse(const void *fdt, int node, struct mk_spawn_info *info,
+			 const char **why);
+
+/* device.c */
+#ifdef CONFIG_PCI
+int mk_devices_assign(struct mk_instance *inst,
+		      const struct mk_create_req *req);
+void mk_devices_unassign(struct mk_instance *inst);
+int mk_devices_take(struct mk_instance *inst);
+void mk_devices_give_back(struct mk_instance *inst);
+ssize_t mk_devices_show(struct mk_instance *inst, char *buf);
+#else
+static inline int mk_devices_assign(struct mk_instance *inst,
+				    const struct mk_create_req *req)
+{
+	return req->nr_devices ? -EOPNOTSUPP : 0;
+}
+
+static inline void mk_devices_unassign(struct mk_instance *inst) { }
+static inline int mk_devices_take(struct mk_instance *inst) { return 0; }
+static inline void mk_devices_give_back(struct mk_instance *inst) { }
+static inline ssize_t mk_devices_show(struct mk_instance *inst, char *buf)
+{
+	return 0;
+}
+#endif
 
 /* loader.c */
 struct mk_instance *mk_loader_instance(struct kimage *image);
@@ -360,5 +438,13 @@ u32 mk_arch_lapic_khz(void);
 int mk_arch_doorbell_init(void (*handler)(void));
 void mk_arch_doorbell(u32 hw_id);
 u32 mk_arch_host_doorbell_id(void);
+int mk_arch_pci_ecam(u16 segment, u8 bus, u64 *base);
+#ifdef CONFIG_PCI
+void __init mk_arch_spawn_pci_setup(const struct mk_spawn_info *info);
+#else
+static inline void mk_arch_spawn_pci_setup(const struct mk_spawn_info *info)
+{
+}
+#endif
 
 #endif /* _KERNEL_MULTIKERNEL_INTERNAL_H */

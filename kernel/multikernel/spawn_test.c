@@ -314,7 +314,9 @@ static const struct create_case create_cases[] = {
 	{ "web cpus=1 cpus=2 memory=1G", -EINVAL },
 	{ "web cpus=1 memory=1G memory=2G", -EINVAL },
 	{ "web cpus=1 memory=1G color=red", -EINVAL },
-	{ "web cpus=1 memory=1G device=0000:00:04.0", -EOPNOTSUPP },
+	{ "web cpus=1 memory=1G device=0000:00:04.0", 0, "web", 1, 1, SZ_1G },
+	{ "web cpus=1 memory=1G device=", -EINVAL },
+	{ "web cpus=1 memory=1G device=00:04.0 device=0000:00:04.0", -EINVAL },
 };
 
 static void create_case_desc(const struct create_case *c, char *desc)

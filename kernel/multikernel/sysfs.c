@@ -199,6 +199,20 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute stats_attr = __ATTR_RO(stats);
 
+static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct mk_instance *inst = to_instance(kobj);
+	ssize_t len;
+
+	mutex_lock(&inst->lock);
+	len = mk_devices_show(inst, buf);
+	mutex_unlock(&inst->lock);
+	return len;
+}
+
+static struct kobj_attribute devices_attr = __ATTR_RO(devices);
+
 static struct attribute *mk_instance_attrs[] = {
 	&id_attr.attr,
 	&state_attr.attr,
@@ -206,6 +220,7 @@ static struct attribute *mk_instance_attrs[] = {
 	&memory_attr.attr,
 	&control_attr.attr,
 	&stats_attr.attr,
+	&devices_attr.attr,
 	NULL
 };
 

@@ -32,6 +32,8 @@
 #include <asm/setup.h>
 #include <asm/x86_init.h>
 
+#include "../../../../kernel/multikernel/internal.h"
+
 /* Longest setup_data chain walked looking for ours. */
 #define MK_SETUP_DATA_MAX_ENTRIES	32
 
@@ -266,6 +268,7 @@ static void __init mk_spawn_init_platform(void)
 	pci_probe = 0;
 	disable_acpi();
 	mk_spawn_serial_init();
+	mk_arch_spawn_pci_setup(&mk_info);
 	mk_spawn_init(&mk_info);
 }
 

@@ -5,15 +5,19 @@
 # stdout, and kill it after a timeout.
 #
 #   run_vm.sh -k bzImage -i initramfs [-a "kernel args"] [-t seconds]
-#             [-s cpus] [-m memory] [-l logfile] [-I]
+#             [-s cpus] [-m memory] [-l logfile] [-d disk.img] [-I]
 #
+# -d adds a raw disk as a virtio-blk PCI function (serial "mkdisk") behind
+# its own PCIe root port, where it has a function-level reset: the
+# device-handover tests give it to spawns.
 # -I keeps stdin attached for an interactive console. ACCEL=kvm uses KVM
 # where it works (it does not on machines with nested virtualisation).
 # Exit status: QEMU's, or 124 when the timeout hit.
 set -u
 
 kernel= initrd= append= timeout=600 smp=4 mem=2G log=/dev/null interactive=0
-while getopts "k:i:a:t:s:m:l:I" opt; do
+disk=
+while getopts "k:i:a:t:s:m:l:d:I" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
@@ -22,8 +26,9 @@ while getopts "k:i:a:t:s:m:l:I" opt; do
 	s) smp=$OPTARG ;;
 	m) mem=$OPTARG ;;
 	l) log=$OPTARG ;;
+	d) disk=$OPTARG ;;
 	I) interactive=1 ;;
-	*) echo "usage: $0 -k bzImage -i initramfs [-a args] [-t s] [-s cpus] [-m mem] [-l log] [-I]" >&2
+	*) echo "usage: $0 -k bzImage -i initramfs [-a args] [-t s] [-s cpus] [-m mem] [-l log] [-d disk] [-I]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -33,6 +38,11 @@ qemu=(qemu-system-x86_64 -machine q35 -cpu max -accel "${ACCEL:-tcg}"
       -smp "$smp" -m "$mem" -nographic -no-reboot -nic none
       -kernel "$kernel" -initrd "$initrd"
       -append "console=ttyS0 panic=-1 $append")
+if [ -n "$disk" ]; then
+	qemu+=(-device pcie-root-port,id=mkport,chassis=1,slot=1
+	       -drive "if=none,id=mkdisk,format=raw,file=$disk"
+	       -device virtio-blk-pci,drive=mkdisk,bus=mkport,serial=mkdisk,disable-legacy=on)
+fi
 
 if [ "$interactive" = 1 ]; then
 	exec "${qemu[@]}"
