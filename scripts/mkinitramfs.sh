@@ -39,6 +39,27 @@ base_list() {
 	done
 }
 
+# with_libs PATH: a dynamically linked program and the shared libraries
+# (and loader) it needs, at the same paths as on this machine.
+with_libs() {
+	local f dirs=()
+
+	for f in "$1" $(ldd "$1" | grep -o '/[^ ]*'); do
+		f=$(dirname "$f")
+		while [ "$f" != / ]; do
+			dirs+=("$f")
+			f=$(dirname "$f")
+		done
+	done
+	# Parents sort before their children; base_list made these three.
+	printf '%s\n' "${dirs[@]}" | sort -u | while read -r d; do
+		case $d in /bin|/usr|/usr/bin) ;; *) echo "dir $d 755 0 0" ;; esac
+	done
+	for f in "$1" $(ldd "$1" | grep -o '/[^ ]*'); do
+		echo "file $f $(readlink -f "$f") 755 0 0"
+	done
+}
+
 {
 	base_list
 	echo "file /init $vmdir/spawn-init 755 0 0"
@@ -55,6 +76,8 @@ mv "$spawn_cpio.tmp" "$spawn_cpio"
 	echo "file /bin/mkctl $tools/mkctl 755 0 0"
 	echo "file /init $vmdir/init 755 0 0"
 	echo "file /demo.sh $top/scripts/demo.sh 755 0 0"
+	# dtc shows instances/NAME/handover in the device-handover tests.
+	with_libs /usr/bin/dtc
 	for t in "$selftests"/*; do
 		[ -x "$t" ] && echo "file /selftests/$(basename "$t") $t 755 0 0"
 	done

@@ -9,7 +9,7 @@
  *		compatible = "multikernel,handover-v1";
  *		instance {
  *			id = <u32>;
- *			name = "string";
+ *			instance-name = "string";
  *			cpus = <u32 apic-id>...;	first: boot CPU
  *			memory = <u64 base u64 size>;
  *			shared-area = <u64 base u64 size>;
@@ -110,7 +110,7 @@ int mk_handover_build(struct mk_instance *inst, void *buf, size_t size)
 	err = err ?: fdt_property_string(buf, "compatible", MK_HANDOVER_COMPAT);
 	err = err ?: fdt_begin_node(buf, "instance");
 	err = err ?: fdt_property_u32(buf, "id", inst->id);
-	err = err ?: fdt_property_string(buf, "name", inst->name);
+	err = err ?: fdt_property_string(buf, "instance-name", inst->name);
 	err = err ?: fdt_property(buf, "cpus", cpus, nr * sizeof(cpus[0]));
 	err = err ?: mk_fdt_u64_pair(buf, "memory", inst->mem_base,
 				     inst->mem_size);
@@ -198,7 +198,7 @@ static int mk_parse_instance(const void *fdt, int node,
 		return -EINVAL;
 	}
 
-	name = fdt_getprop(fdt, node, "name", &len);
+	name = fdt_getprop(fdt, node, "instance-name", &len);
 	if (!name || len < 2 || len > sizeof(info->name) ||
 	    strnlen(name, len) != len - 1 || !mk_name_valid(name)) {
 		*why = "bad instance name";

@@ -162,8 +162,8 @@ static void handover_parse_refuses_bad_properties(struct kunit *test)
 	REFUSED("cpus", many, sizeof(many));
 	REFUSED("cpus", many, 0);
 	REFUSED("cpus", many, 3);
-	REFUSED("name", unterminated, sizeof(unterminated));
-	REFUSED("name", "../x", sizeof("../x"));
+	REFUSED("instance-name", unterminated, sizeof(unterminated));
+	REFUSED("instance-name", "../x", sizeof("../x"));
 	REFUSED("id", &zero_id, sizeof(zero_id));
 	REFUSED("id", &zero_id, 2);
 	REFUSED("tsc-khz", zero, 8);
