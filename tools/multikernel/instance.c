@@ -14,6 +14,11 @@
 
 #define MK_CPULIST_MAX	4096
 #define MK_MEM_TEXT_MAX	32
+/* NAME cpus=LIST memory=BYTES device=BDF...: each part at its longest. */
+#define MK_CREATE_LINE_MAX						\
+	(sizeof(" cpus= memory=18446744073709551615") +			\
+	 MULTIKERNEL_NAME_MAX + MK_CPULIST_MAX +			\
+	 MKCTL_MAX_DEVICES * sizeof(" device=0000:00:00.0"))
 
 struct mk_inst {
 	char name[MULTIKERNEL_NAME_MAX + 1];
@@ -41,16 +46,23 @@ static const char *const mk_text_stats[] = {
 
 static void create_help(void)
 {
-	printf("Usage: mkctl create NAME --cpus LIST --memory SIZE [--offline]\n"
+	printf("Usage: mkctl create NAME --cpus LIST --memory SIZE\n"
+	       "                    [--device BDF[,BDF...]]... [--offline]\n"
 	       "\n"
-	       "Create an instance: give it CPUs and memory from the pool.\n"
+	       "Create an instance: give it CPUs and memory from the pool,\n"
+	       "and PCI functions of this machine.\n"
 	       "NAME is 1 to 31 letters, digits, '_' or '-'.\n"
 	       "\n"
 	       "  --cpus LIST     CPUs, as in 1-3,6; they must be offline and\n"
 	       "                  CPU 0 (the boot CPU) is never given away\n"
 	       "  --memory SIZE   memory from the pool: bytes, or a number with\n"
 	       "                  K, M, G or T (256M, 1G)\n"
-	       "  --offline       take the listed CPUs offline first\n");
+	       "  --device BDF    hand a PCI function over, [SSSS:]BB:DD.F in hex\n"
+	       "                  as lspci prints it (01:00.0); a comma list\n"
+	       "                  or repeated, %d at most. It must not be in\n"
+	       "                  use here (mounted, open, an interface up)\n"
+	       "  --offline       take the listed CPUs offline first\n",
+	       MKCTL_MAX_DEVICES);
 }
 
 static void destroy_help(void)
@@ -73,8 +85,10 @@ static void status_help(void)
 {
 	printf("Usage: mkctl status NAME [--json] [--pretty]\n"
 	       "\n"
-	       "Show an instance and every statistic the kernel keeps for\n"
-	       "it (starts, uptime, time to ready, last exit reason, panic\n"
+	       "Show an instance, the PCI functions it was given (held by\n"
+	       "the instance, or given back to the host while it is not\n"
+	       "running) and every statistic the kernel keeps for it\n"
+	       "(starts, uptime, time to ready, last exit reason, panic\n"
 	       "message, heartbeats, messages, ...).\n");
 }
 
@@ -88,6 +102,8 @@ const struct mkctl_opt mk_create_opts[] = {
 	  .arg = &mk_create_req.memory, .required = "SIZE" },
 	{ .name = "offline", .has_arg = no_argument,
 	  .arg = &mk_create_req.offline },
+	{ .name = "device", .has_arg = required_argument,
+	  .arg = &mk_create_req.device, .each = mk_device_opt },
 	{ }
 };
 
@@ -163,14 +179,33 @@ static int mk_cpu_owner(const bool *want, char *owner, size_t len)
 	return cpu;
 }
 
+/* create failed with EBUSY: a CPU or a device is not free. */
+static void mk_create_busy(const char *what)
+{
+	char owner[MULTIKERNEL_NAME_MAX + 1];
+	int cpu;
+
+	if (mk_devices_given(what))
+		return;
+	cpu = mk_cpu_owner(mk_create_req.cpu_set, owner, sizeof(owner));
+	if (cpu >= 0)
+		mkctl_err(what, "CPU %d belongs to instance '%s'", cpu, owner);
+	else if (!mk_devices_create_failed(what, NULL, EBUSY))
+		mkctl_err(what, "a CPU is online or belongs to another instance");
+}
+
 static void mk_create_failed(const char *what, const char *name,
 			     const char *line, int err)
 {
 	const struct mk_create_req *req = &mk_create_req;
-	char owner[MULTIKERNEL_NAME_MAX + 1];
 	uint64_t free_bytes = 0;
-	int cpu;
 
+	if (err == EBUSY) {
+		mk_create_busy(what);
+		return;
+	}
+	if (mk_devices_create_failed(what, line, err))
+		return;
 	switch (err) {
 	case EEXIST:
 		mkctl_err(what, "an instance named '%s' exists", name);
@@ -184,14 +219,6 @@ static void mk_create_failed(const char *what, const char *name,
 			mkctl_err(what, "no free instance slot, or no contiguous %llu MiB in the pool (%llu MiB free)",
 				  (unsigned long long)req->bytes >> MKCTL_MIB_SHIFT,
 				  (unsigned long long)free_bytes >> MKCTL_MIB_SHIFT);
-		break;
-	case EBUSY:
-		cpu = mk_cpu_owner(req->cpu_set, owner, sizeof(owner));
-		if (cpu >= 0)
-			mkctl_err(what, "CPU %d belongs to instance '%s'", cpu,
-				  owner);
-		else
-			mkctl_err(what, "a CPU is online or belongs to another instance");
 		break;
 	case EINVAL:
 		mkctl_err(what, "the kernel refused '%s' (see dmesg)", line);
@@ -260,16 +287,29 @@ void mk_cpus_online_again(void)
 			mk_cpu_set_online(cpu, true);
 }
 
+/* "NAME cpus=LIST memory=BYTES device=BDF..." into @line. */
+static void mk_create_line(const char *name, char *line, size_t len)
+{
+	const struct mk_create_req *req = &mk_create_req;
+	unsigned int i;
+	size_t used;
+
+	used = snprintf(line, len, "%s cpus=%s memory=%llu", name, req->cpus,
+			(unsigned long long)req->bytes);
+	for (i = 0; i < req->nr_devices && used < len; i++)
+		used += snprintf(line + used, len - used, " device=%s",
+				 req->devices[i]);
+}
+
 /* Create instance @name as the options say. Returns an exit status. */
 int mk_create(const char *what, const char *name)
 {
-	char line[MK_CPULIST_MAX + 2 * MULTIKERNEL_NAME_MAX];
+	char line[MK_CREATE_LINE_MAX];
 	int ret;
 
 	if (mk_take_cpus(what))
 		return MKCTL_EXIT_FAILED;
-	snprintf(line, sizeof(line), "%s cpus=%s memory=%llu", name,
-		 mk_create_req.cpus, (unsigned long long)mk_create_req.bytes);
+	mk_create_line(name, line, sizeof(line));
 	ret = mk_sysfs_write("create", line);
 	if (!ret)
 		return MKCTL_EXIT_OK;
@@ -535,11 +575,29 @@ static int mk_stats_read(const char *name, char **buf, struct mk_stat **stats,
 	return 0;
 }
 
-static void status_print_text(const struct mk_inst *in,
+/* "devices: 0000:01:00.0 (instance), 0000:02:00.0 (host)", or "none". */
+static void status_print_devices(char *devices, int w)
+{
+	const char *sep = "";
+	struct mk_dev dev;
+	char *pos = devices;
+
+	printf("%-*s ", w, "devices:");
+	while (mk_devices_next(&pos, &dev)) {
+		printf("%s", sep);
+		if (strcmp(dev.bus, "pci"))
+			printf("%s ", dev.bus);
+		printf("%s (%s)", dev.addr, dev.holder);
+		sep = ", ";
+	}
+	printf("%s\n", *sep ? "" : "none");
+}
+
+static void status_print_text(const struct mk_inst *in, char *devices,
 			      const struct mk_stat *st, size_t n)
 {
 	char mem[MK_MEM_TEXT_MAX];
-	int w = strlen("memory:");
+	int w = strlen("devices:");
 	size_t i;
 
 	for (i = 0; i < n; i++)
@@ -550,13 +608,30 @@ static void status_print_text(const struct mk_inst *in,
 	printf("%-*s %s\n", w, "cpus:", in->cpus);
 	printf("%-*s %s\n", w, "memory:",
 	       mk_mem_text(in->memory, mem, sizeof(mem)));
+	status_print_devices(devices, w);
 	for (i = 0; i < n; i++)
 		if (!mkctl_in_list(st[i].key, mk_inst_fields))
 			printf("%s:%*s %s\n", st[i].key,
 			       (int)(w - strlen(st[i].key) - 1), "", st[i].val);
 }
 
-static void status_print_json(const struct mk_inst *in,
+static void status_devices_json(struct json_writer *w, char *devices)
+{
+	struct mk_dev dev;
+	char *pos = devices;
+
+	json_start_array(w, "devices");
+	while (mk_devices_next(&pos, &dev)) {
+		json_start_object(w, NULL);
+		json_string(w, "bus", dev.bus);
+		json_string(w, "address", dev.addr);
+		json_string(w, "holder", dev.holder);
+		json_end_object(w);
+	}
+	json_end_array(w);
+}
+
+static void status_print_json(const struct mk_inst *in, char *devices,
 			      const struct mk_stat *st, size_t n)
 {
 	struct json_writer *w = json_new(stdout, mkctl_opts.pretty);
@@ -567,6 +642,7 @@ static void status_print_json(const struct mk_inst *in,
 		return;
 	json_start_object(w, NULL);
 	mk_inst_json(w, in);
+	status_devices_json(w, devices);
 	json_start_object(w, "stats");
 	for (i = 0; i < n; i++) {
 		if (!mkctl_in_list(st[i].key, mk_text_stats) &&
@@ -585,8 +661,8 @@ int cmd_status(int argc, char **argv)
 	struct mkctl_args a = {
 		.cmd = "status", .help = status_help, .operand = MKCTL_INSTANCE,
 	};
+	char *buf = NULL, *devices = NULL;
 	struct mk_stat *st = NULL;
-	char *buf = NULL;
 	struct mk_inst *in;
 	size_t n = 0;
 	int ret;
@@ -601,12 +677,15 @@ int cmd_status(int argc, char **argv)
 		if (ret == -ENOENT)	/* a kernel without stats */
 			ret = 0;
 	}
+	if (!ret)
+		ret = mk_devices_read(a.name, &devices);
 	if (ret)
 		mkctl_fail(a.what, a.name, -ret);
 	else if (mkctl_opts.json)
-		status_print_json(in, st, n);
+		status_print_json(in, devices, st, n);
 	else
-		status_print_text(in, st, n);
+		status_print_text(in, devices, st, n);
+	free(devices);
 	free(st);
 	free(buf);
 	free(in);

@@ -28,11 +28,16 @@ const char *const mk_busy_states[] = {
 	"starting", "running", "stopping", NULL
 };
 
+/* Control verbs that boot an instance, taking its devices back. */
+static const char *const mk_boot_verbs[] = { "start", "restart", NULL };
+
 static void start_help(void)
 {
 	printf("Usage: mkctl start NAME [--wait[=SECONDS]]\n"
 	       "\n"
-	       "Boot the kernel loaded into an instance.\n"
+	       "Boot the kernel loaded into an instance. PCI functions given\n"
+	       "back to the host while it was stopped are taken again; that\n"
+	       "fails if one is in use here.\n"
 	       "\n"
 	       "  --wait[=SECONDS]  wait until the instance is running and\n"
 	       "                    its kernel has started /init (both ready\n"
@@ -228,7 +233,10 @@ int mk_control(const char *what, const char *name, const char *verb)
 			  name);
 		break;
 	case EBUSY:
-		mkctl_err(what, "instance is already %s", state);
+		if (mkctl_in_list(state, mk_busy_states) ||
+		    !mkctl_in_list(verb, mk_boot_verbs) ||
+		    !mk_devices_host_busy(what, name))
+			mkctl_err(what, "instance is already %s", state);
 		break;
 	case EINVAL:
 		mkctl_err(what, "cannot %.*s an instance that is %s", len, verb,

@@ -60,8 +60,8 @@ static void unload_help(void)
 static void run_help(void)
 {
 	printf("Usage: mkctl run NAME --cpus LIST --memory SIZE --kernel FILE\n"
-	       "                 [--initrd FILE] [--cmdline STR] [--offline]\n"
-	       "                 [--wait[=SECONDS]]\n"
+	       "                 [--device BDF[,BDF...]]... [--initrd FILE]\n"
+	       "                 [--cmdline STR] [--offline] [--wait[=SECONDS]]\n"
 	       "\n"
 	       "Create an instance, load a kernel into it and start it: the\n"
 	       "options are those of mkctl create, load and start. When a\n"

@@ -127,6 +127,8 @@ static int mkctl_opt_arg(const char *cmd, const struct mkctl_opt *o,
 	char *end;
 
 	*o->arg = arg;
+	if (o->each)
+		return o->each(cmd, arg);
 	if (!o->secs || !*arg)		/* --wait alone: the default */
 		return -1;
 	errno = 0;
@@ -348,7 +350,8 @@ static void mkctl_help(FILE *out)
 		"  -V, --version  print the version of mkctl\n"
 		"\n"
 		"Environment: MKCTL_SYSFS replaces /sys/kernel/multikernel,\n"
-		"MKCTL_CPU_SYSFS replaces /sys/devices/system/cpu, MKCTL_DEV\n"
+		"MKCTL_CPU_SYSFS replaces /sys/devices/system/cpu,\n"
+		"MKCTL_PCI_SYSFS replaces /sys/bus/pci/devices, MKCTL_DEV\n"
 		"replaces /dev (where the message devices mk-NAME are).\n"
 		"Exit status: 0 success, 1 operation failed, 2 usage error.\n");
 }

@@ -84,6 +84,12 @@ struct mkctl_opt {
 	const char **arg;
 	const char *required;	/* metavar of an option that must be given */
 	unsigned int *secs;	/* the argument is seconds: store them here */
+	/*
+	 * An option that may be given more than once: called with each
+	 * argument (*arg keeps only the last); returns -1 or, after a
+	 * usage error, its exit status.
+	 */
+	int (*each)(const char *cmd, const char *arg);
 };
 
 /* The operand of a command. */
@@ -141,15 +147,26 @@ void mk_inst_list_free(char **names, size_t count);
 int mk_cpu_online(int cpu);
 int mk_cpu_set_online(int cpu, bool online);
 int mk_msgdev_open(const char *name, int flags, char *path, size_t len);
+int mk_pci_has(const char *bdf, const char *attr);
+int mk_pci_read(const char *bdf, const char *attr, char *buf, size_t len);
+
+/* A PCI function as the kernel names it: "SSSS:BB:DD.F" and a NUL. */
+#define MKCTL_BDF_MAX		sizeof("0000:00:00.0")
+/* The most device= keys a create line takes (MK_MAX_DEVICES). */
+#define MKCTL_MAX_DEVICES	4
 
 /* instance.c: create and destroy, shared with run. */
 struct mk_create_req {
 	const char *cpus;
 	const char *memory;
 	const char *offline;
+	const char *device;		/* the last --device */
 	uint64_t bytes;
 	bool cpu_set[MKCTL_MAX_CPUS];
 	bool offlined[MKCTL_MAX_CPUS];	/* what mk_create() took offline */
+	/* every --device, normalised */
+	char devices[MKCTL_MAX_DEVICES][MKCTL_BDF_MAX];
+	unsigned int nr_devices;
 };
 
 extern struct mk_create_req mk_create_req;
@@ -160,6 +177,21 @@ int mk_destroy(const char *what, const char *name);
 void mk_cpus_online_again(void);
 bool mk_stats_next(char **pos, char **key, char **val);
 int mk_stat_get(const char *name, const char *key, char *val, size_t len);
+
+/* device.c: PCI functions handed over to instances. */
+struct mk_dev {			/* one line of instances/NAME/devices */
+	const char *bus;	/* "pci" */
+	const char *addr;	/* "0000:01:00.0" */
+	const char *holder;	/* "instance" or "host" */
+};
+
+int mk_bdf_parse(const char *str, size_t len, char *bdf);
+int mk_device_opt(const char *cmd, const char *arg);
+int mk_devices_read(const char *name, char **buf);
+bool mk_devices_next(char **pos, struct mk_dev *dev);
+void mk_devices_create_failed(const char *what, const char *line, int err);
+bool mk_devices_given(const char *what);
+bool mk_devices_host_busy(const char *what, const char *name);
 
 /* lifecycle.c: control writes and waiting for states, shared with run. */
 #define MK_STATE_MAX		32

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mkctl: access to /sys/kernel/multikernel, to CPU hotplug and to the
- * message devices /dev/mk-NAME. Commands pass paths relative to the root,
- * or an instance name and one of its attributes; nothing else builds a
- * path. MKCTL_SYSFS, MKCTL_CPU_SYSFS and MKCTL_DEV move the roots (mkctl's
+ * message devices /dev/mk-NAME, and to what PCI sysfs says of a function.
+ * Commands pass paths relative to the root, or an instance name and one
+ * of its attributes; nothing else builds a path. MKCTL_SYSFS,
+ * MKCTL_CPU_SYSFS, MKCTL_PCI_SYSFS and MKCTL_DEV move the roots (mkctl's
  * own tests use a fake tree). All functions return 0 or a negative errno
  * unless they say otherwise.
  */
@@ -24,6 +25,7 @@
 #define MK_SYSFS_DEFAULT_ROOT	"/sys/kernel/multikernel"
 #define MK_CPU_DEFAULT_ROOT	"/sys/devices/system/cpu"
 #define MK_DEV_DEFAULT_ROOT	"/dev"
+#define MK_PCI_DEFAULT_ROOT	"/sys/bus/pci/devices"
 
 static const char *mk_env_root(const char *var, const char *def)
 {
@@ -45,6 +47,11 @@ static const char *mk_cpu_root(void)
 static const char *mk_dev_root(void)
 {
 	return mk_env_root("MKCTL_DEV", MK_DEV_DEFAULT_ROOT);
+}
+
+static const char *mk_pci_root(void)
+{
+	return mk_env_root("MKCTL_PCI_SYSFS", MK_PCI_DEFAULT_ROOT);
 }
 
 /* Say clearly when the kernel has no multikernel support at all. */
@@ -81,6 +88,13 @@ static int mk_inst_path(const char *name, const char *attr, char *path,
 {
 	return mk_path(path, len, "%s/instances/%s/%s", mk_sysfs_root(), name,
 		       attr);
+}
+
+/* @bdf comes from mk_bdf_parse(), so it cannot leave the PCI root. */
+static int mk_pci_path(const char *bdf, const char *attr, char *path,
+		       size_t len)
+{
+	return mk_path(path, len, "%s/%s/%s", mk_pci_root(), bdf, attr);
 }
 
 static int mk_cpu_path(int cpu, const char *attr, char *path, size_t len)
@@ -368,4 +382,33 @@ int mk_msgdev_open(const char *name, int flags, char *path, size_t len)
 		return ret;
 	fd = open(path, flags | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Does PCI function @bdf have attribute @attr ("" for the function
+ * itself)? Returns 1 or 0, or a negative errno when PCI sysfs cannot tell.
+ */
+int mk_pci_has(const char *bdf, const char *attr)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int ret;
+
+	if (stat(mk_pci_root(), &st))
+		return -errno;
+	ret = mk_pci_path(bdf, attr, path, sizeof(path));
+	if (ret)
+		return ret;
+	if (!stat(path, &st))
+		return 1;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int mk_pci_read(const char *bdf, const char *attr, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	ret = mk_pci_path(bdf, attr, path, sizeof(path));
+	return ret ? ret : mk_read_path(path, buf, len);
 }

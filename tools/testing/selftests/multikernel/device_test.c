@@ -248,13 +248,14 @@ TEST_F_TIMEOUT(handover, disk_goes_to_spawn_and_back_after_stop_kill_panic, 600)
 TEST_F_TIMEOUT(handover, handover_fdt_lists_the_function, 300)
 {
 	static const char dts[] = "/tmp/handover.dts";
+	static const char dtb[] = "/tmp/handover.dtb";
 
 	ASSERT_EQ(0, create_with(NAME, "3", self->disk.bdf));
 	ASSERT_EQ(0, load_and_start(NAME));
 	/* Copied first: dtc wants to know the size of what it reads. */
-	ASSERT_EQ(0, mk_sh("cat %s/instances/%s/handover > /tmp/handover.dtb &&"
-			   " dtc -q -I dtb -O dts -o %s /tmp/handover.dtb 2>&1",
-			   MK_SYSFS, NAME, dts));
+	ASSERT_EQ(0, mk_sh("cat %s/instances/%s/handover > %s", MK_SYSFS, NAME,
+			   dtb));
+	ASSERT_EQ(0, mk_sh("dtc -q -I dtb -O dts -o %s %s 2>&1", dts, dtb));
 	EXPECT_EQ(0, mk_sh("grep -q '%s' %s", HANDOVER_COMPAT, dts));
 	EXPECT_EQ(0, mk_sh("grep -q '%s' %s", PCI_COMPAT, dts));
 	EXPECT_EQ(0, mk_sh("grep -q 'pci@0,%x,%x {' %s", self->disk.bus,
