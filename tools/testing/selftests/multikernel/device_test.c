@@ -207,7 +207,8 @@ static void host_has_disk(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(handover, disk_goes_to_spawn_and_back_after_stop_kill_panic, 600)
 {
-	char line[256], bind[128];
+	char line[256], bind[128], dev[PATH_MAX];
+	int fd;
 
 	ASSERT_EQ(0, create_with(NAME, "3", self->disk.bdf));
 	/* Gone from the host, and no driver may bind while it is given. */
@@ -229,6 +230,15 @@ TEST_F_TIMEOUT(handover, disk_goes_to_spawn_and_back_after_stop_kill_panic, 600)
 	spawn_reads_disk(_metadata, self);
 	EXPECT_EQ(0, mk_sh("mkctl stop %s", NAME));
 	host_has_disk(_metadata, self, self->sum);
+
+	/* Back with the host, it is the host's: in use, no start. */
+	snprintf(dev, sizeof(dev), "/dev/%s", self->disk.block);
+	fd = open(dev, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-EBUSY, mk_inst_write(NAME, "control", "start"));
+	close(fd);
+	EXPECT_TRUE(mk_wait_state(NAME, "stopped", 1));
+	EXPECT_TRUE(devices_is(NAME, &self->disk, "host"));
 
 	/* A restart takes it from the host again; a kill gives it back. */
 	ASSERT_EQ(0, mk_sh("mkctl start %s --wait=%d", NAME, MK_TIMEOUT_S));
