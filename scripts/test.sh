@@ -46,6 +46,11 @@ disk_size=4194304
 { echo "MKDISK-PATTERN-1"; yes "multikernel handover test disk"; } |
 	head -c "$disk_size" >"$disk"
 
+# COM2 of the host VM: the UART handover test writes to it from a spawn,
+# then from the host.
+com2=$top/build/test-logs/com2.log
+rm -f "$com2"
+
 # vm NAME ARGS [run_vm.sh options]: boot the host kernel; a timeout adds a
 # line the counter sees.
 vm() {
@@ -63,9 +68,18 @@ MKCTL="$tools/mkctl" "$top/tools/multikernel/tests/mkctl_test.sh" >"$logs/mkctl.
 tally mkctl "$logs/mkctl.log"
 
 vm host "multikernel_pool=$POOL kunit.filter_glob=multikernel* mktest.run=pool_test,lifecycle_test,bad_input_test,mailbox_test,device_test" \
-	-d "$disk"
+	-d "$disk" -c "$com2"
 tally kunit "$logs/host.log" --between "KTAP version 1" "MKTEST-BEGIN"
 tally selftests "$logs/host.log" --between "MKTEST-BEGIN" "MKTEST-END"
+
+# What device_test wrote to COM2 left the machine, the spawn's line first.
+uart_order=$(grep -o 'MKUART-[A-Z]*' "$com2" 2>/dev/null | tr '\n' ' ')
+if [ "$uart_order" = "MKUART-SPAWN MKUART-HOST " ]; then
+	echo "ok 1 com2_got_the_spawn_line_then_the_host_line"
+else
+	echo "not ok 1 com2_got_the_spawn_line_then_the_host_line # got '$uart_order'"
+fi | { echo "1..1"; cat; } >"$logs/uart.tap"
+tally uart "$logs/uart.tap"
 
 # The hooks in existing kernel files must build away without the feature.
 if "$top/scripts/check-configs.sh" "$top/build/linux" >"$logs/configs.log" 2>&1; then

@@ -217,6 +217,16 @@ struct mk_pci_bar {
 };
 
 /**
+ * struct mk_uart_handover - a legacy 16550 UART a spawn owns, polled
+ * @io_port:	its first I/O port (0x3f8, 0x2f8, 0x3e8 or 0x2e8)
+ * @clock:	its input clock in Hz
+ */
+struct mk_uart_handover {
+	u32 io_port;
+	u32 clock;
+};
+
+/**
  * struct mk_pci_handover - a PCI function a spawn owns
  * @segment:	PCI segment (domain)
  * @bus:	bus number
@@ -252,6 +262,8 @@ struct mk_pci_handover {
  * @host_doorbell: where the spawn rings the host's mailbox doorbell
  * @nr_pci:	entries in @pci
  * @pci:	the PCI functions the spawn owns
+ * @nr_uart:	entries in @uart
+ * @uart:	the legacy UARTs the spawn owns
  * @nr_unknown_devices: device nodes of kinds this kernel does not know,
  *		left alone
  */
@@ -270,6 +282,8 @@ struct mk_spawn_info {
 	u32 host_doorbell;
 	u32 nr_pci;
 	struct mk_pci_handover pci[MK_MAX_DEVICES];
+	u32 nr_uart;
+	struct mk_uart_handover uart[MK_MAX_DEVICES];
 	u32 nr_unknown_devices;
 };
 

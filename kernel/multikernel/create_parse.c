@@ -107,14 +107,40 @@ int mk_parse_pci_addr(const char *s, struct mk_pci_addr *addr)
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_parse_pci_addr);
 
+/* Longest N of a ttySN named in device=. */
+#define MK_UART_LINE_MAX	255
+
+/**
+ * mk_parse_device() - parse the value of a device= key
+ * @s:		"ttySN" for a legacy UART, or a PCI address
+ * @addr:	filled in on success
+ *
+ * Return: 0 or -EINVAL.
+ */
+int mk_parse_device(const char *s, struct mk_device_addr *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (str_has_prefix(s, "ttyS")) {
+		addr->kind = MK_DEV_UART;
+		if (!isdigit(s[4]) || (s[4] == '0' && s[5]) ||
+		    kstrtouint(s + 4, 10, &addr->uart_line) ||
+		    addr->uart_line > MK_UART_LINE_MAX)
+			return -EINVAL;
+		return 0;
+	}
+	addr->kind = MK_DEV_PCI;
+	return mk_parse_pci_addr(s, &addr->pci);
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_parse_device);
+
 static int mk_create_parse_device(const char *val, struct mk_create_req *req,
 				  const char **why)
 {
-	struct mk_pci_addr addr;
+	struct mk_device_addr addr;
 	unsigned int i;
 
-	if (mk_parse_pci_addr(val, &addr)) {
-		*why = "device= is not a PCI address (e.g. 0000:01:00.0)";
+	if (mk_parse_device(val, &addr)) {
+		*why = "device= is neither ttySN nor a PCI address (e.g. 0000:01:00.0)";
 		return -EINVAL;
 	}
 	for (i = 0; i < req->nr_devices; i++) {

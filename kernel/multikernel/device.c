@@ -1,266 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Multikernel: PCI functions handed over to instances.
+ * Multikernel: devices handed over to instances, whatever their kind.
  *
- * A function named at create is assigned to the instance until it is
+ * A device named at create is assigned to the instance until it is
  * destroyed; no other instance can have it meanwhile. While the instance
  * may run (from create, and again from each start, until it halts) the
- * host has given the function up: its driver is unbound, no driver may
- * bind (match_driver is cleared, which beats driver_override and the
- * bind file), and it has been reset. When the instance halts for any
- * reason the function is reset again, which stops any DMA into the
- * spawn's memory, and the host's driver binds to it again.
+ * host has given the device up; when the instance halts for any reason
+ * the device is stopped and goes back to the host's driver. How is up to
+ * each kind: device_pci.c, device_uart.c.
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
 
-#include <linux/blkdev.h>
-#include <linux/device.h>
-#include <linux/mutex.h>
-#include <linux/netdevice.h>
-#include <linux/pci.h>
-#include <linux/rtnetlink.h>
-#include <linux/string.h>
+#include <linux/sysfs.h>
 
 #include "internal.h"
 
-/* Every function assigned to some instance, under mk_devices_lock. */
-static struct pci_dev *mk_assigned[MK_MAX_INSTANCES * MK_MAX_DEVICES];
-static DEFINE_MUTEX(mk_devices_lock);
-
-static bool mk_dev_below(struct device *dev, struct device *ancestor)
+static int mk_device_assign(struct mk_instance *inst,
+			    const struct mk_device_addr *addr,
+			    struct mk_device *dev)
 {
-	for (; dev; dev = dev->parent)
-		if (dev == ancestor)
-			return true;
-	return false;
+	dev->kind = addr->kind;
+	if (addr->kind == MK_DEV_UART)
+		return mk_uart_assign(inst, addr->uart_line, dev);
+	return mk_pci_assign(inst, &addr->pci, dev);
 }
 
-/* An open block device (mounted, or held by a process) below @pdev. */
-static bool mk_pci_block_busy(struct pci_dev *pdev, char *what, size_t len)
-{
-	struct class_dev_iter iter;
-	struct device *dev;
-	bool busy = false;
-
-	class_dev_iter_init(&iter, &block_class, NULL, NULL);
-	while ((dev = class_dev_iter_next(&iter))) {
-		if (!mk_dev_below(dev, &pdev->dev) ||
-		    !atomic_read(&dev_to_bdev(dev)->bd_openers))
-			continue;
-		snprintf(what, len, "/dev/%s is open or mounted", dev_name(dev));
-		busy = true;
-		break;
-	}
-	class_dev_iter_exit(&iter);
-	return busy;
-}
-
-/* A network interface below @pdev that is up. */
-static bool mk_pci_net_busy(struct pci_dev *pdev, char *what, size_t len)
-{
-	struct net_device *ndev;
-	bool busy = false;
-
-	if (!IS_ENABLED(CONFIG_NET))
-		return false;
-	rtnl_lock();
-	for_each_netdev(&init_net, ndev) {
-		if (!(ndev->flags & IFF_UP) ||
-		    !mk_dev_below(&ndev->dev, &pdev->dev))
-			continue;
-		snprintf(what, len, "network interface %s is up", ndev->name);
-		busy = true;
-		break;
-	}
-	rtnl_unlock();
-	return busy;
-}
-
-static void mk_pci_describe(struct pci_dev *pdev, struct mk_pci_handover *d)
-{
-	struct resource *res;
-	struct mk_pci_bar *bar;
-	int i;
-
-	d->nr_bars = 0;
-	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
-		res = pci_resource_n(pdev, i);
-		if (!resource_size(res) || !(res->flags & IORESOURCE_SIZEALIGN))
-			continue;
-		bar = &d->bars[d->nr_bars++];
-		bar->index = i;
-		bar->start = res->start;
-		bar->size = resource_size(res);
-		bar->flags = 0;
-		if (res->flags & IORESOURCE_IO)
-			bar->flags |= MK_PCI_BAR_IO;
-		if (res->flags & IORESOURCE_MEM_64)
-			bar->flags |= MK_PCI_BAR_64;
-		if (res->flags & IORESOURCE_PREFETCH)
-			bar->flags |= MK_PCI_BAR_PREFETCH;
-	}
-}
-
-/* Can @pdev be handed over at all? Checked once, at create. */
-static int mk_pci_check(struct mk_instance *inst, struct pci_dev *pdev,
-			struct mk_pci_handover *desc)
-{
-	const char *name = pci_name(pdev);
-	int ret;
-
-	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL ||
-	    (pdev->class >> 8) == PCI_CLASS_BRIDGE_HOST) {
-		pr_warn_ratelimited("create %s: %s is a bridge, not a function that can be handed over\n",
-				    inst->name, name);
-		return -EINVAL;
-	}
-	/* pci_reset_supported(), which is private to drivers/pci/ */
-	if (!pdev->reset_methods[0]) {
-		pr_warn_ratelimited("create %s: %s has no reset method, so it could not be taken back\n",
-				    inst->name, name);
-		return -EOPNOTSUPP;
-	}
-	ret = mk_arch_pci_ecam(pci_domain_nr(pdev->bus), pdev->bus->number,
-			       &desc->ecam_base);
-	if (ret) {
-		pr_warn_ratelimited("create %s: no ECAM (MMCONFIG) space covers %s\n",
-				    inst->name, name);
-		return ret;
-	}
-	desc->segment = pci_domain_nr(pdev->bus);
-	desc->bus = pdev->bus->number;
-	desc->devfn = pdev->devfn;
-	return 0;
-}
-
-/* Take @dev from the host: refuse if in use, unbind, block, reset. */
 static int mk_device_take(struct mk_instance *inst, struct mk_device *dev)
 {
-	struct pci_dev *pdev = dev->pdev;
-	char what[64];
-	int ret;
-
-	if (mk_pci_block_busy(pdev, what, sizeof(what)) ||
-	    mk_pci_net_busy(pdev, what, sizeof(what))) {
-		pr_warn_ratelimited("%s: %s is in use by the host: %s\n",
-				    inst->name, pci_name(pdev), what);
-		return -EBUSY;
-	}
-
-	device_lock(&pdev->dev);
-	pdev->match_driver = false;
-	device_unlock(&pdev->dev);
-	device_release_driver(&pdev->dev);
-
-	ret = pci_reset_function(pdev);
-	if (ret) {
-		pr_warn_ratelimited("%s: cannot reset %s (%d)\n", inst->name,
-				    pci_name(pdev), ret);
-		goto out_give_back;
-	}
-	mk_pci_describe(pdev, &dev->desc);
-	dev->owned = true;
-	pr_info("%s: %s handed over\n", inst->name, pci_name(pdev));
-	return 0;
-
-out_give_back:
-	pdev->match_driver = true;
-	if (device_attach(&pdev->dev) < 0)
-		pci_warn(pdev, "host driver did not bind again\n");
-	return ret;
+	if (dev->kind == MK_DEV_UART)
+		return mk_uart_take(inst, dev);
+	return mk_pci_take(inst, dev);
 }
 
-/* Reset @dev, so it stops touching the spawn's memory, and give it back. */
 static void mk_device_give_back(struct mk_instance *inst,
 				struct mk_device *dev)
 {
-	struct pci_dev *pdev = dev->pdev;
-	int ret;
-
 	if (!dev->owned)
 		return;
-	ret = pci_reset_function(pdev);
-	if (ret) {
-		/* At least no more DMA into memory that goes back to the pool. */
-		pci_clear_master(pdev);
-		pci_warn(pdev, "reset failed (%d), bus mastering turned off\n",
-			 ret);
-	}
-	dev->owned = false;
-	pdev->match_driver = true;
-	ret = device_attach(&pdev->dev);
-	pr_info("%s: %s given back to the host%s\n", inst->name,
-		pci_name(pdev), ret > 0 ? ", driver bound" : "");
-}
-
-static int mk_assign_locked(struct pci_dev *pdev)
-{
-	int i, free = -1;
-
-	for (i = 0; i < ARRAY_SIZE(mk_assigned); i++) {
-		if (mk_assigned[i] == pdev)
-			return -EBUSY;
-		if (!mk_assigned[i] && free < 0)
-			free = i;
-	}
-	if (free < 0)
-		return -ENOSPC;
-	mk_assigned[free] = pdev;
-	return 0;
-}
-
-static void mk_unassign(struct pci_dev *pdev)
-{
-	int i;
-
-	mutex_lock(&mk_devices_lock);
-	for (i = 0; i < ARRAY_SIZE(mk_assigned); i++)
-		if (mk_assigned[i] == pdev)
-			mk_assigned[i] = NULL;
-	mutex_unlock(&mk_devices_lock);
-}
-
-/* Look up, check and assign the function at @addr to @inst. */
-static int mk_device_assign(struct mk_instance *inst,
-			    const struct mk_pci_addr *addr,
-			    struct mk_device *dev)
-{
-	struct pci_dev *pdev;
-	int ret;
-
-	pdev = pci_get_domain_bus_and_slot(addr->segment, addr->bus,
-					   addr->devfn);
-	if (!pdev) {
-		pr_warn_ratelimited("create %s: no PCI function %04x:%02x:%02x.%d\n",
-				    inst->name, addr->segment, addr->bus,
-				    PCI_SLOT(addr->devfn), PCI_FUNC(addr->devfn));
-		return -ENODEV;
-	}
-	ret = mk_pci_check(inst, pdev, &dev->desc);
-	if (ret)
-		goto out_put;
-
-	mutex_lock(&mk_devices_lock);
-	ret = mk_assign_locked(pdev);
-	mutex_unlock(&mk_devices_lock);
-	if (ret) {
-		pr_warn_ratelimited("create %s: %s is already given to an instance\n",
-				    inst->name, pci_name(pdev));
-		goto out_put;
-	}
-	dev->pdev = pdev;
-	ret = mk_device_take(inst, dev);
-	if (ret) {
-		dev->pdev = NULL;
-		mk_unassign(pdev);
-		goto out_put;
-	}
-	return 0;
-
-out_put:
-	pci_dev_put(pdev);
-	return ret;
+	if (dev->kind == MK_DEV_UART)
+		mk_uart_give_back(inst, dev);
+	else
+		mk_pci_give_back(inst, dev);
 }
 
 /**
@@ -268,9 +49,9 @@ out_put:
  * @inst:	the instance being created
  * @req:	the parsed create line
  *
- * Return: 0, or -ENODEV (no such function), -EINVAL (a bridge),
- * -EOPNOTSUPP (no reset method or no ECAM), -EBUSY (in use by the host or
- * given to another instance). On failure nothing is assigned.
+ * Return: 0, or -ENODEV (no such device), -EINVAL (a PCI bridge),
+ * -EOPNOTSUPP (a device that cannot be handed over), -EBUSY (in use by
+ * the host or given to another instance). On failure nothing is assigned.
  */
 int mk_devices_assign(struct mk_instance *inst,
 		      const struct mk_create_req *req)
@@ -300,9 +81,10 @@ void mk_devices_unassign(struct mk_instance *inst)
 	while (inst->nr_devices) {
 		dev = &inst->devices[--inst->nr_devices];
 		mk_device_give_back(inst, dev);
-		mk_unassign(dev->pdev);
-		pci_dev_put(dev->pdev);
-		dev->pdev = NULL;
+		if (dev->kind == MK_DEV_UART)
+			mk_uart_unassign(dev);
+		else
+			mk_pci_unassign(dev);
 	}
 }
 
@@ -331,7 +113,7 @@ int mk_devices_take(struct mk_instance *inst)
 }
 
 /**
- * mk_devices_give_back() - reset an instance's devices, return them
+ * mk_devices_give_back() - stop an instance's devices and return them
  * @inst:	an instance whose CPUs are stopped
  */
 void mk_devices_give_back(struct mk_instance *inst)
@@ -351,13 +133,20 @@ void mk_devices_give_back(struct mk_instance *inst)
  */
 ssize_t mk_devices_show(struct mk_instance *inst, char *buf)
 {
+	const char *holder;
+	struct mk_device *dev;
 	unsigned int i;
 	int len = 0;
 
-	for (i = 0; i < inst->nr_devices; i++)
-		len += sysfs_emit_at(buf, len, "pci %s %s\n",
-				     pci_name(inst->devices[i].pdev),
-				     inst->devices[i].owned ? "instance" :
-							      "host");
+	for (i = 0; i < inst->nr_devices; i++) {
+		dev = &inst->devices[i];
+		holder = dev->owned ? "instance" : "host";
+		if (dev->kind == MK_DEV_UART)
+			len += sysfs_emit_at(buf, len, "uart ttyS%u %s\n",
+					     dev->host_uart.line, holder);
+		else
+			len += sysfs_emit_at(buf, len, "pci %s %s\n",
+					     mk_pci_dev_name(dev), holder);
+	}
 	return len;
 }

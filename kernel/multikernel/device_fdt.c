@@ -12,6 +12,11 @@
  *			ecam-base = <u64>;		bus 0 of the segment
  *			bars = <u64 index u64 flags u64 start u64 size>...;
  *		};
+ *		uart@IOPORT {				(hex)
+ *			compatible = "multikernel,uart-16550";
+ *			io-port = <u32>;		0x3f8, 0x2f8, 0x3e8, 0x2e8
+ *			clock-frequency = <u32>;	Hz
+ *		};
  *	};
  *
  * A spawn skips nodes of other compatibles (device kinds it does not
@@ -32,6 +37,7 @@
 #include "internal.h"
 
 #define MK_PCI_COMPAT		"multikernel,pci-function"
+#define MK_UART_COMPAT		"multikernel,uart-16550"
 /* u64 cells per BAR in "bars": index, flags, start, size. */
 #define MK_BAR_CELLS		4
 #define MK_BAR_FLAGS_KNOWN	(MK_PCI_BAR_IO | MK_PCI_BAR_64 | \
@@ -68,16 +74,34 @@ static int mk_pci_node_build(const struct mk_pci_handover *d, void *fdt)
 	return err ?: fdt_end_node(fdt);
 }
 
+static int mk_uart_node_build(const struct mk_uart_handover *u, void *fdt)
+{
+	char name[32];
+	int err;
+
+	snprintf(name, sizeof(name), "uart@%x", u->io_port);
+	err = fdt_begin_node(fdt, name);
+	err = err ?: fdt_property_string(fdt, "compatible", MK_UART_COMPAT);
+	err = err ?: fdt_property_u32(fdt, "io-port", u->io_port);
+	err = err ?: fdt_property_u32(fdt, "clock-frequency", u->clock);
+	return err ?: fdt_end_node(fdt);
+}
+
 /* Write one subnode per device @inst owns; libfdt errors pass through. */
 static int mk_devices_fdt_build(struct mk_instance *inst, void *fdt)
 {
+	struct mk_device *dev;
 	unsigned int i;
 	int err;
 
 	for (i = 0; i < inst->nr_devices; i++) {
-		if (!inst->devices[i].owned)
+		dev = &inst->devices[i];
+		if (!dev->owned)
 			continue;
-		err = mk_pci_node_build(&inst->devices[i].desc, fdt);
+		if (dev->kind == MK_DEV_UART)
+			err = mk_uart_node_build(&dev->uart, fdt);
+		else
+			err = mk_pci_node_build(&dev->desc, fdt);
 		if (err)
 			return err;
 	}
@@ -181,6 +205,28 @@ static int mk_pci_node_parse(const void *fdt, int node,
 	return mk_pci_parse_bars(fdt, node, d);
 }
 
+/* The ISA ports a spawn's 8250 driver can be told to use. */
+static bool mk_uart_port_ok(u32 port)
+{
+	return port == 0x3f8 || port == 0x2f8 || port == 0x3e8 || port == 0x2e8;
+}
+
+static int mk_uart_node_parse(const void *fdt, int node,
+			      const struct mk_spawn_info *info,
+			      struct mk_uart_handover *u)
+{
+	u32 i;
+
+	if (mk_fdt_u32(fdt, node, "io-port", U16_MAX, &u->io_port) ||
+	    mk_fdt_u32(fdt, node, "clock-frequency", U32_MAX, &u->clock) ||
+	    !mk_uart_port_ok(u->io_port) || !u->clock)
+		return -EINVAL;
+	for (i = 0; i < info->nr_uart; i++)
+		if (info->uart[i].io_port == u->io_port)
+			return -EINVAL;
+	return 0;
+}
+
 static bool mk_pci_duplicate(const struct mk_spawn_info *info,
 			     const struct mk_pci_handover *d)
 {
@@ -198,7 +244,8 @@ static bool mk_pci_duplicate(const struct mk_spawn_info *info,
  * mk_devices_fdt_parse() - read the "devices" node of a handover FDT
  * @fdt:	the blob, already checked by fdt_check_header()
  * @node:	offset of the devices node
- * @info:	gets the devices; nr_pci and nr_unknown_devices count them
+ * @info:	gets the devices; nr_pci, nr_uart and nr_unknown_devices
+ *		count them
  * @why:	on failure, a short reason for the boot log
  *
  * Return: 0, or -EINVAL for a malformed, duplicate or excess device.
@@ -207,16 +254,28 @@ int mk_devices_fdt_parse(const void *fdt, int node, struct mk_spawn_info *info,
 			 const char **why)
 {
 	struct mk_pci_handover *d;
+	bool is_uart;
 	int child;
 
 	fdt_for_each_subnode(child, fdt, node) {
-		if (fdt_node_check_compatible(fdt, child, MK_PCI_COMPAT)) {
+		is_uart = !fdt_node_check_compatible(fdt, child, MK_UART_COMPAT);
+		if (!is_uart &&
+		    fdt_node_check_compatible(fdt, child, MK_PCI_COMPAT)) {
 			info->nr_unknown_devices++;
 			continue;
 		}
-		if (info->nr_pci >= MK_MAX_DEVICES) {
-			*why = "too many PCI functions";
+		if (info->nr_pci + info->nr_uart >= MK_MAX_DEVICES) {
+			*why = "too many devices";
 			return -EINVAL;
+		}
+		if (is_uart) {
+			if (mk_uart_node_parse(fdt, child, info,
+					       &info->uart[info->nr_uart])) {
+				*why = "bad or duplicate UART node";
+				return -EINVAL;
+			}
+			info->nr_uart++;
+			continue;
 		}
 		d = &info->pci[info->nr_pci];
 		if (mk_pci_node_parse(fdt, child, d)) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit tests for handing devices over: PCI addresses in "create" lines,
+ * KUnit tests for handing devices over: PCI addresses and UARTs in
+ * "create" lines,
  * and the devices node of the handover FDT, built by the host and parsed
  * by a spawn that must refuse anything malformed without crashing.
  */
@@ -65,10 +66,49 @@ static void pci_addr_parses_or_refuses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, addr.devfn, c->devfn);
 }
 
+struct uart_case {
+	const char *text;
+	int ret;
+	unsigned int line;
+};
+
+static const struct uart_case uart_cases[] = {
+	{ "ttyS0", 0, 0 },
+	{ "ttyS1", 0, 1 },
+	{ "ttyS255", 0, 255 },
+	{ "ttyS", -EINVAL },
+	{ "ttyS256", -EINVAL },
+	{ "ttyS01", -EINVAL },
+	{ "ttyS-1", -EINVAL },
+	{ "ttyS+1", -EINVAL },
+	{ "ttyS1x", -EINVAL },
+	{ "ttyS99999999999", -EINVAL },
+	{ "ttyUSB0", -EINVAL },
+};
+
+static void uart_case_desc(const struct uart_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\"", c->text);
+}
+
+KUNIT_ARRAY_PARAM(uart, uart_cases, uart_case_desc);
+
+static void uart_device_parses_or_refuses(struct kunit *test)
+{
+	const struct uart_case *c = test->param_value;
+	struct mk_device_addr addr;
+
+	KUNIT_ASSERT_EQ(test, mk_parse_device(c->text, &addr), c->ret);
+	if (c->ret)
+		return;
+	KUNIT_EXPECT_EQ(test, addr.kind, MK_DEV_UART);
+	KUNIT_EXPECT_EQ(test, addr.uart_line, c->line);
+}
+
 static void create_takes_up_to_max_devices(struct kunit *test)
 {
 	static const char * const bdfs[] = {
-		"00:04.0", "00:05.0", "0001:02:03.1", "00:06.0", "00:07.0",
+		"00:04.0", "ttyS1", "0001:02:03.1", "00:06.0", "00:07.0",
 	};
 	struct mk_create_req *req;
 	char line[256] = "web cpus=1 memory=1G";
@@ -82,9 +122,12 @@ static void create_takes_up_to_max_devices(struct kunit *test)
 			 " device=%s", bdfs[i]);
 	KUNIT_ASSERT_EQ(test, mk_create_parse(line, req, &why), 0);
 	KUNIT_EXPECT_EQ(test, req->nr_devices, MK_MAX_DEVICES);
-	KUNIT_EXPECT_EQ(test, req->devices[2].segment, 1);
-	KUNIT_EXPECT_EQ(test, req->devices[2].bus, 2);
-	KUNIT_EXPECT_EQ(test, req->devices[2].devfn, PCI_DEVFN(3, 1));
+	KUNIT_EXPECT_EQ(test, req->devices[1].kind, MK_DEV_UART);
+	KUNIT_EXPECT_EQ(test, req->devices[1].uart_line, 1);
+	KUNIT_EXPECT_EQ(test, req->devices[2].kind, MK_DEV_PCI);
+	KUNIT_EXPECT_EQ(test, req->devices[2].pci.segment, 1);
+	KUNIT_EXPECT_EQ(test, req->devices[2].pci.bus, 2);
+	KUNIT_EXPECT_EQ(test, req->devices[2].pci.devfn, PCI_DEVFN(3, 1));
 
 	memset(req, 0, sizeof(*req));
 	snprintf(line + strlen(line), sizeof(line) - strlen(line),
@@ -103,6 +146,7 @@ static void fill_pci(struct mk_device *dev, u8 bus, u8 devfn)
 {
 	struct mk_pci_handover *d = &dev->desc;
 
+	dev->kind = MK_DEV_PCI;
 	dev->owned = true;
 	d->segment = 0;
 	d->bus = bus;
@@ -138,6 +182,11 @@ static int devices_test_init(struct kunit *test)
 	/* Given back to the host: not in the FDT. */
 	fill_pci(&ctx->inst.devices[2], 0, PCI_DEVFN(5, 0));
 	ctx->inst.devices[2].owned = false;
+	ctx->inst.devices[3].kind = MK_DEV_UART;
+	ctx->inst.devices[3].owned = true;
+	ctx->inst.devices[3].uart.io_port = 0x2f8;
+	ctx->inst.devices[3].uart.clock = 1843200;
+	ctx->inst.nr_devices = 4;
 	ctx->size = mk_handover_build(&ctx->inst, ctx->fdt, FDT_BUF_SIZE);
 	KUNIT_ASSERT_GT(test, ctx->size, 0);
 	test->priv = ctx;
@@ -171,6 +220,43 @@ static void devices_round_trip_keeps_owned_functions(struct kunit *test)
 			MK_PCI_BAR_64 | MK_PCI_BAR_PREFETCH);
 	KUNIT_EXPECT_EQ(test, d->bars[1].start, 0x800000000ULL);
 	KUNIT_EXPECT_EQ(test, ctx->info.pci[1].devfn, PCI_DEVFN(4, 0));
+	KUNIT_ASSERT_EQ(test, ctx->info.nr_uart, 1);
+	KUNIT_EXPECT_EQ(test, ctx->info.uart[0].io_port, 0x2f8);
+	KUNIT_EXPECT_EQ(test, ctx->info.uart[0].clock, 1843200);
+}
+
+static void devices_parse_refuses_bad_uart(struct kunit *test)
+{
+	static const u32 bad_ports[] = { 0, 0x2f9, 0x3f0, 0x10000 };
+	struct devices_ctx *ctx = test->priv;
+	const char *why;
+	int node, i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_ports); i++) {
+		KUNIT_ASSERT_GT(test, mk_handover_build(&ctx->inst, ctx->fdt,
+							FDT_BUF_SIZE), 0);
+		KUNIT_ASSERT_EQ(test, fdt_open_into(ctx->fdt, ctx->fdt,
+						    FDT_BUF_SIZE), 0);
+		node = fdt_path_offset(ctx->fdt, "/devices/uart@2f8");
+		KUNIT_ASSERT_GE(test, node, 0);
+		KUNIT_ASSERT_EQ(test, fdt_setprop_u32(ctx->fdt, node, "io-port",
+						      bad_ports[i]), 0);
+		KUNIT_EXPECT_EQ_MSG(test, mk_handover_parse(ctx->fdt,
+							    FDT_BUF_SIZE,
+							    &ctx->info, &why),
+				    -EINVAL, "io-port %#x", bad_ports[i]);
+	}
+	/* No clock, and the same port twice. */
+	node = fdt_path_offset(ctx->fdt, "/devices/uart@2f8");
+	KUNIT_ASSERT_EQ(test, fdt_setprop_u32(ctx->fdt, node, "io-port", 0x2f8),
+			0);
+	KUNIT_ASSERT_EQ(test, fdt_setprop_u32(ctx->fdt, node,
+					      "clock-frequency", 0), 0);
+	KUNIT_EXPECT_EQ(test, devices_parse(ctx), -EINVAL);
+	ctx->inst.devices[2] = ctx->inst.devices[3];
+	KUNIT_ASSERT_GT(test, mk_handover_build(&ctx->inst, ctx->fdt,
+						FDT_BUF_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, devices_parse(ctx), -EINVAL);
 }
 
 static void devices_node_is_optional(struct kunit *test)
@@ -337,8 +423,10 @@ static void devices_parse_survives_garbage_node(struct kunit *test)
 
 static struct kunit_case device_cases[] = {
 	KUNIT_CASE_PARAM(pci_addr_parses_or_refuses, pci_addr_gen_params),
+	KUNIT_CASE_PARAM(uart_device_parses_or_refuses, uart_gen_params),
 	KUNIT_CASE(create_takes_up_to_max_devices),
 	KUNIT_CASE(devices_round_trip_keeps_owned_functions),
+	KUNIT_CASE(devices_parse_refuses_bad_uart),
 	KUNIT_CASE(devices_node_is_optional),
 	KUNIT_CASE(devices_skips_unknown_kinds),
 	KUNIT_CASE_PARAM(devices_parse_refuses_bad_property,

@@ -87,23 +87,42 @@ struct mk_pci_addr {
 	u8 devfn;
 };
 
+/* What kind of device an instance is given. */
+enum mk_device_kind {
+	MK_DEV_PCI,
+	MK_DEV_UART,
+};
+
+/**
+ * struct mk_device_addr - a device named in a create line
+ * @kind:	PCI function or legacy UART
+ * @pci:	for %MK_DEV_PCI, its address
+ * @uart_line:	for %MK_DEV_UART, N of ttySN
+ */
+struct mk_device_addr {
+	enum mk_device_kind kind;
+	struct mk_pci_addr pci;
+	unsigned int uart_line;
+};
+
 /**
  * struct mk_create_req - a parsed write to /sys/kernel/multikernel/create
  * @name:	instance name, [A-Za-z0-9_-], 1..%MULTIKERNEL_NAME_MAX chars
  * @cpus:	the CPUs asked for
  * @mem_size:	bytes of RAM asked for, not yet rounded
  * @nr_devices:	entries in @devices
- * @devices:	the PCI functions asked for, each once
+ * @devices:	the devices asked for, each once
  */
 struct mk_create_req {
 	char name[MULTIKERNEL_NAME_MAX + 1];
 	struct cpumask cpus;
 	u64 mem_size;
 	unsigned int nr_devices;
-	struct mk_pci_addr devices[MK_MAX_DEVICES];
+	struct mk_device_addr devices[MK_MAX_DEVICES];
 };
 
 int mk_parse_pci_addr(const char *s, struct mk_pci_addr *addr);
+int mk_parse_device(const char *s, struct mk_device_addr *addr);
 
 int mk_create_parse(const char *buf, struct mk_create_req *req,
 		    const char **why);
@@ -287,15 +306,39 @@ void mk_channel_kick(struct mk_channel *ch);
 bool mk_ring_empty_for_peer(struct mk_channel *ch);
 
 /**
- * struct mk_device - a PCI function assigned to an instance
- * @pdev:	the function, referenced
- * @desc:	what the spawn is told about it
+ * struct mk_uart_dev - the host's record of a UART it gave away
+ * @line:	N of ttySN as named at create; the port gets it back
+ * @irq:	its interrupt on the host
+ * @flags:	its UPF_* flags on the host
+ * @regshift:	its register spacing
+ * @parent:	the device that registered it (a PNP device, say)
+ * @region:	its I/O ports, held while the instance owns it
+ */
+struct mk_uart_dev {
+	unsigned int line;
+	unsigned int irq;
+	u64 flags;
+	u8 regshift;
+	struct device *parent;
+	struct resource *region;
+};
+
+/**
+ * struct mk_device - a device assigned to an instance
+ * @kind:	PCI function or legacy UART
+ * @pdev:	for %MK_DEV_PCI: the function, referenced
+ * @desc:	for %MK_DEV_PCI: what the spawn is told about it
+ * @uart:	for %MK_DEV_UART: what the spawn is told about it
+ * @host_uart:	for %MK_DEV_UART: what the host needs to take it back
  * @owned:	true while the host has given it up: from create until the
  *		instance halts, and again from each start
  */
 struct mk_device {
+	enum mk_device_kind kind;
 	struct pci_dev *pdev;
 	struct mk_pci_handover desc;
+	struct mk_uart_handover uart;
+	struct mk_uart_dev host_uart;
 	bool owned;
 };
 
@@ -402,27 +445,65 @@ int mk_devices_fdt_parse(const void *fdt, int node, struct mk_spawn_info *info,
 			 const char **why);
 
 /* device.c */
-#ifdef CONFIG_PCI
 int mk_devices_assign(struct mk_instance *inst,
 		      const struct mk_create_req *req);
 void mk_devices_unassign(struct mk_instance *inst);
 int mk_devices_take(struct mk_instance *inst);
 void mk_devices_give_back(struct mk_instance *inst);
 ssize_t mk_devices_show(struct mk_instance *inst, char *buf);
+
+/* device_pci.c */
+#ifdef CONFIG_PCI
+int mk_pci_assign(struct mk_instance *inst, const struct mk_pci_addr *addr,
+		  struct mk_device *dev);
+int mk_pci_take(struct mk_instance *inst, struct mk_device *dev);
+void mk_pci_give_back(struct mk_instance *inst, struct mk_device *dev);
+void mk_pci_unassign(struct mk_device *dev);
+const char *mk_pci_dev_name(const struct mk_device *dev);
 #else
-static inline int mk_devices_assign(struct mk_instance *inst,
-				    const struct mk_create_req *req)
+static inline int mk_pci_assign(struct mk_instance *inst,
+				const struct mk_pci_addr *addr,
+				struct mk_device *dev)
 {
-	return req->nr_devices ? -EOPNOTSUPP : 0;
+	return -EOPNOTSUPP;
 }
 
-static inline void mk_devices_unassign(struct mk_instance *inst) { }
-static inline int mk_devices_take(struct mk_instance *inst) { return 0; }
-static inline void mk_devices_give_back(struct mk_instance *inst) { }
-static inline ssize_t mk_devices_show(struct mk_instance *inst, char *buf)
+static inline int mk_pci_take(struct mk_instance *inst, struct mk_device *dev)
 {
-	return 0;
+	return -EOPNOTSUPP;
 }
+
+static inline void mk_pci_give_back(struct mk_instance *inst,
+				    struct mk_device *dev) { }
+static inline void mk_pci_unassign(struct mk_device *dev) { }
+static inline const char *mk_pci_dev_name(const struct mk_device *dev)
+{
+	return "";
+}
+#endif
+
+/* device_uart.c */
+#if IS_BUILTIN(CONFIG_SERIAL_8250)
+int mk_uart_assign(struct mk_instance *inst, unsigned int line,
+		   struct mk_device *dev);
+int mk_uart_take(struct mk_instance *inst, struct mk_device *dev);
+void mk_uart_give_back(struct mk_instance *inst, struct mk_device *dev);
+void mk_uart_unassign(struct mk_device *dev);
+#else
+static inline int mk_uart_assign(struct mk_instance *inst, unsigned int line,
+				 struct mk_device *dev)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int mk_uart_take(struct mk_instance *inst, struct mk_device *dev)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void mk_uart_give_back(struct mk_instance *inst,
+				     struct mk_device *dev) { }
+static inline void mk_uart_unassign(struct mk_device *dev) { }
 #endif
 
 /* loader.c */

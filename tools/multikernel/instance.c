@@ -70,7 +70,8 @@ static void destroy_help(void)
 	printf("Usage: mkctl destroy NAME\n"
 	       "\n"
 	       "Destroy an instance that is not running: its memory goes back\n"
-	       "to the pool (zeroed) and its CPUs back to this kernel, offline\n"
+	       "to the pool (zeroed), its PCI functions can be given to other\n"
+	       "instances again and its CPUs go back to this kernel, offline\n"
 	       "(echo 1 > /sys/devices/system/cpu/cpuN/online brings them up).\n");
 }
 

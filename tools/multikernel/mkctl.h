@@ -185,11 +185,10 @@ struct mk_dev {			/* one line of instances/NAME/devices */
 	const char *holder;	/* "instance" or "host" */
 };
 
-int mk_bdf_parse(const char *str, size_t len, char *bdf);
 int mk_device_opt(const char *cmd, const char *arg);
 int mk_devices_read(const char *name, char **buf);
 bool mk_devices_next(char **pos, struct mk_dev *dev);
-void mk_devices_create_failed(const char *what, const char *line, int err);
+bool mk_devices_create_failed(const char *what, const char *line, int err);
 bool mk_devices_given(const char *what);
 bool mk_devices_host_busy(const char *what, const char *name);
 

@@ -116,6 +116,72 @@ fake_cpus() {
 	done
 }
 
+# fake_pci: PCI functions under $MKCTL_PCI_SYSFS, as /sys/bus/pci/devices
+# shows them: two that can be handed over, one without a reset method and
+# a bridge.
+fake_pci() {
+	local root=$MKCTL_PCI_SYSFS
+	rm -rf "$root"
+	mkdir -p "$root/0000:01:00.0" "$root/0000:02:00.0" "$root/0000:03:00.0" \
+		"$root/0000:00:01.0"
+	echo 0x020000 >"$root/0000:01:00.0/class"
+	echo 0x010802 >"$root/0000:02:00.0/class"
+	echo 0x0c0330 >"$root/0000:03:00.0/class"
+	echo 0x060400 >"$root/0000:00:01.0/class"
+	echo flr >"$root/0000:01:00.0/reset_method"
+	echo "flr bus" >"$root/0000:02:00.0/reset_method"
+	echo bus >"$root/0000:00:01.0/reset_method"
+}
+
+# A write to a regular file cannot fail as the kernel's create and control
+# do: fail_writes.py ERRNO CMD... runs CMD under a seccomp filter that fails
+# every write(2) to a file descriptor above 2 (stdout and stderr still work)
+# with ERRNO. It exits with 125 where no filter can be set.
+FAIL_WRITES=$TMP/fail_writes.py
+cat >"$FAIL_WRITES" <<'PYTHON'
+import ctypes, errno, os, platform, struct, sys
+
+# AUDIT_ARCH_* and the number of write(2)
+ARCHES = {"x86_64": (0xc000003e, 1), "aarch64": (0xc00000b7, 64)}
+LD_W_ABS, JEQ_K, JGT_K, RET_K = 0x20, 0x15, 0x25, 0x06
+ALLOW, ERRNO = 0x7fff0000, 0x00050000
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER, PR_SET_NO_NEW_PRIVS = 22, 2, 38
+
+if platform.machine() not in ARCHES:
+    sys.exit(125)
+arch, nr_write = ARCHES[platform.machine()]
+# struct seccomp_data: nr at 0, arch at 4, args[0] (the fd) at 16
+prog = [(LD_W_ABS, 0, 0, 4), (JEQ_K, 0, 4, arch),
+        (LD_W_ABS, 0, 0, 0), (JEQ_K, 0, 2, nr_write),
+        (LD_W_ABS, 0, 0, 16), (JGT_K, 1, 0, 2),
+        (RET_K, 0, 0, ALLOW),
+        (RET_K, 0, 0, ERRNO | getattr(errno, sys.argv[1]))]
+insns = ctypes.create_string_buffer(
+    b"".join(struct.pack("HBBI", *i) for i in prog))
+fprog = ctypes.create_string_buffer(
+    struct.pack("HxxxxxxP", len(prog), ctypes.addressof(insns)))
+libc = ctypes.CDLL(None, use_errno=True)
+if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) or
+        libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, fprog, 0, 0)):
+    sys.exit(125)
+os.execvp(sys.argv[2], sys.argv[2:])
+PYTHON
+SECCOMP=
+python3 "$FAIL_WRITES" EBUSY true 2>/dev/null && SECCOMP=yes
+
+# errno_run NAME STATUS ERRNO CMD...: run(), with writes to sysfs failing
+# with ERRNO; where that cannot be done, a skipped test.
+errno_run() {
+	local name=$1 want=$2 errno=$3
+	shift 3
+	if [ -z "$SECCOMP" ]; then
+		n=$((n + 1))
+		echo "ok $n $name # SKIP no seccomp filter to fail writes"
+		return 1
+	fi
+	run "$name" "$want" python3 "$FAIL_WRITES" "$errno" "$@"
+}
+
 # holds FILE CONTENT: FILE holds exactly CONTENT (a trailing newline aside).
 holds() { [ "$(cat "$1")" = "$2" ]; }
 # holds_bytes FILE CONTENT: FILE holds exactly CONTENT, byte for byte.
@@ -124,7 +190,7 @@ holds_bytes() { printf '%s' "$2" | cmp -s "$1" -; }
 set_stat() { sed -i "s/^$2 .*/$2 $3/" "$1"; }
 
 echo "TAP version 13"
-echo "1..128"
+echo "1..178"
 
 export MKCTL_SYSFS
 MKCTL_SYSFS=$(fake_sysfs 1073741824 805306368 "2-3,5")
@@ -218,6 +284,150 @@ run create_bad_name_is_usage_error 2 "$MKCTL" create ../etc --cpus 5 --memory 1G
 run create_without_name_is_usage_error 2 "$MKCTL" create &&
 	check create_without_name_is_usage_error contains "$err" "missing NAME"
 check usage_errors_write_nothing holds "$SYS/create" "web2 cpus=3,5 memory=67108864"
+
+# PCI device handover: device= keys on the create line.
+export MKCTL_PCI_SYSFS=$TMP/pci
+fake_pci
+run create_writes_a_device_key 0 "$MKCTL" create new --cpus 5 --memory 1M \
+	--device 0000:01:00.0 &&
+	check create_writes_a_device_key holds "$SYS/create" \
+		"new cpus=5 memory=1048576 device=0000:01:00.0"
+run create_adds_the_segment 0 "$MKCTL" create new --cpus 5 --memory 1M --device 01:00.0 &&
+	check create_adds_the_segment holds "$SYS/create" \
+		"new cpus=5 memory=1048576 device=0000:01:00.0"
+run create_normalises_devices 0 "$MKCTL" create new --cpus 5 --memory 1M \
+	--device ABCD:F:1F.7 &&
+	check create_normalises_devices holds "$SYS/create" \
+		"new cpus=5 memory=1048576 device=abcd:0f:1f.7"
+run create_takes_a_device_list 0 "$MKCTL" create new --cpus 5 --memory 1M \
+	--device 01:00.0,0000:02:00.0 &&
+	check create_takes_a_device_list holds "$SYS/create" \
+		"new cpus=5 memory=1048576 device=0000:01:00.0 device=0000:02:00.0"
+run create_takes_repeated_devices 0 "$MKCTL" create new --device 2:0.0 --cpus 5 \
+	--memory 1M --device 1:0.0 &&
+	check create_takes_repeated_devices holds "$SYS/create" \
+		"new cpus=5 memory=1048576 device=0000:02:00.0 device=0000:01:00.0"
+run create_takes_four_devices 0 "$MKCTL" create new --cpus 5 --memory 1M \
+	--device 1:0.0,1:0.1 --device 1:0.2,1:0.3 &&
+	check create_takes_four_devices contains "$(cat "$SYS/create")" \
+		"device=0000:01:00.1 device=0000:01:00.2 device=0000:01:00.3"
+run create_with_a_device_is_quiet 0 "$MKCTL" create new --cpus 5 --memory 1M \
+	--device 01:00.0 &&
+	check create_with_a_device_is_quiet [ -z "$out$err" ]
+
+: >"$SYS/create"
+for bad in 01:00 01:00.8 01:20.0 1:2:3:00.0 12345:00:00.0 100:00.0 0x1:00.0 \
+	" 01:00.0" 01:00.0x; do
+	name="create_device_${bad// /_}_is_usage_error"
+	run "$name" 2 "$MKCTL" create new --cpus 5 --memory 1M --device "$bad" &&
+		check "$name" err_is \
+			"mkctl: create: --device '$bad': not a PCI function like 01:00.0 (see 'mkctl create --help')"
+done
+run create_names_the_bad_device_of_a_list 2 "$MKCTL" create new --cpus 5 --memory 1M \
+	--device 01:00.0,zz:00.0 &&
+	check create_names_the_bad_device_of_a_list contains "$err" "--device 'zz:00.0'"
+run create_device_empty_entry_is_usage_error 2 "$MKCTL" create new --cpus 5 --memory 1M \
+	--device 01:00.0, &&
+	check create_device_empty_entry_is_usage_error contains "$err" \
+		"--device '01:00.0,' has an empty entry"
+run create_device_twice_is_usage_error 2 "$MKCTL" create new --cpus 5 --memory 1M \
+	--device 01:00.0 --device 0000:1:0.0 &&
+	check create_device_twice_is_usage_error contains "$err" \
+		"--device 0000:01:00.0 is given twice"
+run create_five_devices_is_usage_error 2 "$MKCTL" create new --cpus 5 --memory 1M \
+	--device 1:0.0,1:0.1,1:0.2 --device 1:0.3,1:0.4 &&
+	check create_five_devices_is_usage_error contains "$err" "at most 4 PCI functions"
+run create_device_without_value_is_usage_error 2 "$MKCTL" create new --cpus 5 \
+	--memory 1M --device &&
+	check create_device_without_value_is_usage_error contains "$err" "needs an argument"
+run run_bad_device_is_usage_error 2 "$MKCTL" run new --cpus 5 --memory 1M \
+	--kernel "$TMP/no-such-bzImage" --device 01:00 &&
+	check run_bad_device_is_usage_error contains "$err" "mkctl: run: --device '01:00'"
+check bad_devices_write_nothing holds "$SYS/create" ""
+
+# instances/NAME/devices; db has none (a kernel without the file).
+printf 'pci 0000:01:00.0 instance\npci 0000:02:00.0 host\n' >"$WEB/devices"
+run status_prints_devices 0 "$MKCTL" status web &&
+	check status_prints_devices [ "$(grep '^devices:' "$TMP/out" | tr -s ' ')" = \
+		"devices: 0000:01:00.0 (instance), 0000:02:00.0 (host)" ]
+run status_without_devices_file_says_none 0 "$MKCTL" status db &&
+	check status_without_devices_file_says_none \
+		[ "$(grep '^devices:' "$TMP/out" | tr -s ' ')" = "devices: none" ]
+: >"$SYS/instances/db/devices"
+run status_without_devices_says_none 0 "$MKCTL" status db &&
+	check status_without_devices_says_none \
+		[ "$(grep '^devices:' "$TMP/out" | tr -s ' ')" = "devices: none" ]
+run status_json_lists_devices 0 "$MKCTL" status web --json &&
+	check status_json_lists_devices json_ok 'd["devices"] == [
+	{"bus": "pci", "address": "0000:01:00.0", "holder": "instance"},
+	{"bus": "pci", "address": "0000:02:00.0", "holder": "host"}]'
+run status_json_without_devices_is_empty 0 "$MKCTL" status db --json &&
+	check status_json_without_devices_is_empty json_ok 'd["devices"] == []'
+rm "$SYS/instances/db/devices"
+run status_json_without_devices_file_is_empty 0 "$MKCTL" status db --pretty &&
+	check status_json_without_devices_file_is_empty json_ok 'd["devices"] == []'
+
+# What mkctl says when the kernel refuses a create line with devices.
+run_create() { errno_run "$1" 1 "$2" "$MKCTL" create new --cpus 5 --memory 1M "${@:3}"; }
+run_create create_enodev_names_the_function ENODEV --device 04:00.0 &&
+	check create_enodev_names_the_function err_is \
+		"mkctl: create new: no PCI function 0000:04:00.0"
+run_create create_enodev_finds_the_missing_function ENODEV --device 01:00.0,4:0.0 &&
+	check create_enodev_finds_the_missing_function err_is \
+		"mkctl: create new: no PCI function 0000:04:00.0"
+run_create create_enodev_of_several_functions ENODEV --device 01:00.0,02:00.0 &&
+	check create_enodev_of_several_functions err_is \
+		"mkctl: create new: one of 0000:01:00.0, 0000:02:00.0 does not exist (see dmesg)"
+run_create create_ebusy_names_the_instance_given_it EBUSY --device 03:00.0,02:00.0 &&
+	check create_ebusy_names_the_instance_given_it err_is \
+		"mkctl: create new: 0000:02:00.0 is given to instance 'web'"
+errno_run create_ebusy_names_the_instance_with_the_cpu 1 EBUSY "$MKCTL" create new \
+	--cpus 2 --memory 1M --device 03:00.0 &&
+	check create_ebusy_names_the_instance_with_the_cpu err_is \
+		"mkctl: create new: CPU 2 belongs to instance 'web'"
+IN_USE="(a mounted or open disk, or an up network interface)"
+run_create create_ebusy_says_in_use_by_the_host EBUSY --device 03:00.0 &&
+	check create_ebusy_says_in_use_by_the_host err_is \
+		"mkctl: create new: 0000:03:00.0 is in use by the host $IN_USE, or a CPU is online or belongs to another instance (see dmesg)"
+run_create create_ebusy_without_devices_blames_cpus EBUSY &&
+	check create_ebusy_without_devices_blames_cpus err_is \
+		"mkctl: create new: a CPU is online or belongs to another instance"
+run_create create_eopnotsupp_names_the_function EOPNOTSUPP --device 01:00.0 &&
+	check create_eopnotsupp_names_the_function err_is \
+		"mkctl: create new: 0000:01:00.0 cannot be handed over (no reset method or no ECAM; see dmesg)"
+run_create create_eopnotsupp_finds_no_reset_method EOPNOTSUPP --device 01:00.0,03:00.0 &&
+	check create_eopnotsupp_finds_no_reset_method err_is \
+		"mkctl: create new: 0000:03:00.0 cannot be handed over (no reset method)"
+run_create create_einval_names_a_bridge EINVAL --device 01:00.0,00:01.0 &&
+	check create_einval_names_a_bridge err_is \
+		"mkctl: create new: 0000:00:01.0 is a bridge, not a function that can be handed over"
+run_create create_einval_points_to_dmesg EINVAL --device 01:00.0 &&
+	check create_einval_points_to_dmesg err_is \
+		"mkctl: create new: the kernel refused 'new cpus=5 memory=1048576 device=0000:01:00.0' (a bridge? see the kernel log (dmesg))"
+run_create create_einval_without_devices_is_unchanged EINVAL &&
+	check create_einval_without_devices_is_unchanged err_is \
+		"mkctl: create new: the kernel refused 'new cpus=5 memory=1048576' (see dmesg)"
+run_create create_eexist_with_a_device_is_unchanged EEXIST --device 01:00.0 &&
+	check create_eexist_with_a_device_is_unchanged err_is \
+		"mkctl: create new: an instance named 'new' exists"
+run_create create_enospc_with_a_device_is_unchanged ENOSPC --device 01:00.0 &&
+	check create_enospc_with_a_device_is_unchanged contains "$err" "no free instance slot"
+
+# start: a device given back to the host while stopped is in use there.
+echo stopped >"$WEB/state"
+errno_run start_ebusy_says_the_device_is_in_use 1 EBUSY "$MKCTL" start web &&
+	check start_ebusy_says_the_device_is_in_use err_is \
+		"mkctl: start web: 0000:02:00.0 is in use by the host (a mounted or open disk, or an up network interface; see dmesg)"
+printf 'pci 0000:01:00.0 host\npci 0000:02:00.0 host\n' >"$WEB/devices"
+errno_run restart_ebusy_says_one_of_the_devices 1 EBUSY "$MKCTL" restart web &&
+	check restart_ebusy_says_one_of_the_devices contains "$err" \
+		"restart web: one of 0000:01:00.0, 0000:02:00.0 is in use by the host"
+errno_run kill_ebusy_is_unchanged 1 EBUSY "$MKCTL" kill web &&
+	check kill_ebusy_is_unchanged err_is "mkctl: kill web: instance is already stopped"
+echo running >"$WEB/state"
+errno_run start_ebusy_running_is_unchanged 1 EBUSY "$MKCTL" start web &&
+	check start_ebusy_running_is_unchanged err_is "mkctl: start web: instance is already running"
+printf 'pci 0000:01:00.0 instance\npci 0000:02:00.0 host\n' >"$WEB/devices"
 
 run list_prints_a_header 0 "$MKCTL" list &&
 	check list_prints_a_header \
@@ -369,6 +579,11 @@ run run_undoes_create_on_failure 1 "$MKCTL" run new --cpus 3 --memory 64M \
 	check run_undoes_create_on_failure holds "$SYS/destroy" new
 check run_created_before_failing holds "$SYS/create" "new cpus=3 memory=67108864"
 check run_brings_offlined_cpus_back holds "$MKCTL_CPU_SYSFS/cpu3/online" 1
+fake_cpus 3
+run run_passes_devices_on 1 "$MKCTL" run new --cpus 5 --memory 64M --kernel "$TMP/bzImage" \
+	--device 01:00.0 --device 3:0.0 &&
+	check run_passes_devices_on holds "$SYS/create" \
+		"new cpus=5 memory=67108864 device=0000:01:00.0 device=0000:03:00.0"
 
 # Message devices: a fake /dev where mk-NAME is a regular file or a FIFO.
 export MKCTL_DEV=$TMP/dev
@@ -467,6 +682,10 @@ for cmd in create load unload start run stop kill restart destroy list status lo
 	run "${cmd}_help_exits_zero" 0 "$MKCTL" "$cmd" --help &&
 		check "${cmd}_help_exits_zero" contains "$out" "Usage: mkctl $cmd"
 done
+run create_help_describes_device 0 "$MKCTL" create --help &&
+	check create_help_describes_device contains "$out" "--device BDF"
+run run_help_describes_device 0 "$MKCTL" run --help &&
+	check run_help_describes_device contains "$out" "[--device BDF[,BDF...]]"
 run create_unknown_option_is_usage_error 2 "$MKCTL" create web --cpus 5 --memory 1G --bogus &&
 	check create_unknown_option_is_usage_error contains "$err" "unknown option '--bogus'"
 run start_without_name_is_usage_error 2 "$MKCTL" start &&

@@ -169,10 +169,22 @@ static void mk_spawn_emergency_restart(void)
 }
 
 #ifdef CONFIG_SERIAL_8250
-/* The legacy UARTs belong to the host: never probe them. */
+/*
+ * The legacy UARTs belong to the host: never probe them, but for those
+ * handed over, which the spawn polls (the IOAPIC is the host's).
+ */
 static void mk_spawn_serial_fixup(int port, struct uart_port *up,
 				  u32 *capabilities)
 {
+	u32 i;
+
+	for (i = 0; i < mk_info.nr_uart; i++) {
+		if (up->iobase == mk_info.uart[i].io_port) {
+			up->irq = 0;
+			up->uartclk = mk_info.uart[i].clock;
+			return;
+		}
+	}
 	up->iobase = 0;
 }
 

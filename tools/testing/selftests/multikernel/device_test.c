@@ -303,6 +303,71 @@ TEST_F(handover, refusals_leave_nothing_behind)
 	EXPECT_EQ(free_before, mk_read_ll(MK_SYSFS "/pool/memory_free"));
 }
 
+/* The line of ttyS1 in /proc/tty/driver/serial, or "". */
+static void host_uart_line(char *buf, size_t len)
+{
+	FILE *f = popen("grep '^1:' /proc/tty/driver/serial", "r");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (!fgets(buf, len, f))
+		buf[0] = '\0';
+	pclose(f);
+}
+
+/*
+ * COM2 (ttyS1, run_vm.sh -c) goes to a spawn, which drives it polled,
+ * and comes back. What both kernels write to it ends up in the file QEMU
+ * writes COM2 to: scripts/test.sh checks that the spawn's line comes
+ * before the host's.
+ */
+TEST_F_TIMEOUT(handover, uart_goes_to_spawn_and_back, 300)
+{
+	char reply[REPLY_MAX], line[256], text[64];
+	long stamp = (long)time(NULL);
+	int fd;
+
+	host_uart_line(line, sizeof(line));
+	ASSERT_NE(NULL, strstr(line, "uart:16550A port:000002F8"))
+		TH_LOG("no COM2 on the host (run_vm.sh -c): '%s'", line);
+
+	/* Refused: open on the host, the host's console, not a UART. */
+	fd = open("/dev/ttyS1", O_RDWR | O_NOCTTY | O_NONBLOCK);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-EBUSY, create_with(NAME, "3", "ttyS1"));
+	close(fd);
+	EXPECT_EQ(-EBUSY, create_with(NAME, "3", "ttyS0"));
+	EXPECT_EQ(-ENODEV, create_with(NAME, "3", "ttyS3"));
+	EXPECT_EQ(-ENODEV, create_with(NAME, "3", "ttyS200"));
+	EXPECT_EQ(-1, access(MK_SYSFS "/instances/" NAME, F_OK));
+
+	ASSERT_EQ(0, create_with(NAME, "3", "ttyS1"));
+	EXPECT_EQ(0, mk_sh("grep -qx 'uart ttyS1 instance' %s/instances/%s/devices",
+			   MK_SYSFS, NAME));
+	/* Its ttyS1 is a port of unknown type now: nothing gets through. */
+	EXPECT_NE(0, mk_sh("echo MKUART-LOST > /dev/ttyS1"));
+	host_uart_line(line, sizeof(line));
+	EXPECT_NE(NULL, strstr(line, "uart:unknown"));
+	EXPECT_EQ(-EBUSY, create_with("e", "2", "ttyS1"));
+
+	ASSERT_EQ(0, load_and_start(NAME));
+	ASSERT_TRUE(mk_wait_console(NAME, "MKSPAWN-IDLE", line, sizeof(line),
+				    MK_TIMEOUT_S));
+	snprintf(text, sizeof(text), "uart MKUART-SPAWN-%ld\n", stamp);
+	ASSERT_EQ(0, ask(text, reply, sizeof(reply)));
+	/* Its own 16550 at 0x2f8, polled, and it sent the line. */
+	EXPECT_NE(NULL, strstr(reply, "uart:16550A port:000002F8 irq:0 tx:"));
+	EXPECT_EQ(NULL, strstr(reply, " tx:0 "));
+
+	EXPECT_EQ(0, mk_sh("mkctl stop %s", NAME));
+	EXPECT_EQ(0, mk_sh("grep -qx 'uart ttyS1 host' %s/instances/%s/devices",
+			   MK_SYSFS, NAME));
+	host_uart_line(line, sizeof(line));
+	EXPECT_NE(NULL, strstr(line, "uart:16550A port:000002F8 irq:3"));
+	EXPECT_EQ(0, mk_sh("echo MKUART-HOST-%ld > /dev/ttyS1", stamp));
+}
+
 /* Last: it leaves the disk changed. */
 TEST_F_TIMEOUT(handover, spawn_writes_and_host_reads_it_after_stop, 300)
 {
