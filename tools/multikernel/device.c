@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mkctl: PCI functions handed over to instances. --device of create and
- * run, the devices file of an instance, and what to say when the kernel
- * refuses a device.
+ * mkctl: PCI functions and legacy UARTs handed over to instances.
+ * --device of create and run, the devices file of an instance, and what
+ * to say when the kernel refuses a device.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -30,7 +30,14 @@
 				 MKCTL_MAX_DEVICES * (MKCTL_BDF_MAX + 2))
 
 static const char mk_in_use[] =
-	"a mounted or open disk, or an up network interface";
+	"a mounted or open disk, an up network interface, an open tty or the console";
+
+static const char mk_bad_device[] =
+	"neither a PCI function like 01:00.0 nor a UART like ttyS1";
+
+/* Highest N of a ttySN the kernel takes in device=. */
+#define MK_UART_LINE_MAX	255
+#define MK_DECIMAL		10
 
 /* Classes (base class and subclass) of the bridges the kernel refuses. */
 static const unsigned int mk_pci_bridge_classes[] = {
@@ -86,22 +93,52 @@ static int mk_bdf_parse(const char *str, size_t len, char *bdf)
 	return 0;
 }
 
-/* Add one function of --device to the create request. */
+/* Is @dev a legacy UART ("ttyS1") rather than a PCI function? */
+static bool mk_is_uart(const char *dev)
+{
+	return !strncmp(dev, "ttyS", strlen("ttyS"));
+}
+
+/*
+ * Parse the @len bytes at @str as "ttySN" (N decimal, no leading zero)
+ * into @name (MKCTL_BDF_MAX bytes). Returns 0 or -EINVAL.
+ */
+static int mk_uart_parse(const char *str, size_t len, char *name)
+{
+	char text[MKCTL_BDF_MAX], *end;
+	const char *num = text + strlen("ttyS");
+	unsigned long line;
+
+	if (len >= sizeof(text))
+		return -EINVAL;
+	memcpy(text, str, len);
+	text[len] = '\0';
+	if (!mk_is_uart(text) || !isdigit((unsigned char)*num) ||
+	    (num[0] == '0' && num[1]))
+		return -EINVAL;
+	line = strtoul(num, &end, MK_DECIMAL);
+	if (*end || line > MK_UART_LINE_MAX)
+		return -EINVAL;
+	snprintf(name, MKCTL_BDF_MAX, "ttyS%lu", line);
+	return 0;
+}
+
+/* Add one device of --device to the create request. */
 static int mk_device_add(const char *cmd, const char *str, size_t len)
 {
 	struct mk_create_req *req = &mk_create_req;
 	char bdf[MKCTL_BDF_MAX];
 	unsigned int i;
 
-	if (mk_bdf_parse(str, len, bdf))
-		return mkctl_usage_error(cmd, "--device '%.*s': not a PCI function like 01:00.0",
-					 (int)len, str);
+	if (mk_uart_parse(str, len, bdf) && mk_bdf_parse(str, len, bdf))
+		return mkctl_usage_error(cmd, "--device '%.*s': %s", (int)len,
+					 str, mk_bad_device);
 	for (i = 0; i < req->nr_devices; i++)
 		if (!strcmp(req->devices[i], bdf))
 			return mkctl_usage_error(cmd, "--device %s is given twice",
 						 bdf);
 	if (req->nr_devices == MKCTL_MAX_DEVICES)
-		return mkctl_usage_error(cmd, "--device: at most %d PCI functions",
+		return mkctl_usage_error(cmd, "--device: at most %d devices",
 					 MKCTL_MAX_DEVICES);
 	memcpy(req->devices[req->nr_devices++], bdf, sizeof(bdf));
 	return -1;
@@ -178,13 +215,14 @@ static const char *mk_bdf_text(const char (*bdfs)[MKCTL_BDF_MAX],
 /* PCI sysfs shows no function @bdf (and is there to tell). */
 static bool mk_pci_missing(const char *bdf)
 {
-	return !mk_pci_has(bdf, "");
+	return !mk_is_uart(bdf) && !mk_pci_has(bdf, "");
 }
 
 /* Function @bdf has no reset method: no reset_method attribute. */
 static bool mk_pci_no_reset(const char *bdf)
 {
-	return mk_pci_has(bdf, "") == 1 && !mk_pci_has(bdf, "reset_method");
+	return !mk_is_uart(bdf) && mk_pci_has(bdf, "") == 1 &&
+	       !mk_pci_has(bdf, "reset_method");
 }
 
 /* Function @bdf is a bridge, by its class. */
@@ -194,7 +232,7 @@ static bool mk_pci_is_bridge(const char *bdf)
 	unsigned long class;
 	size_t i;
 
-	if (mk_pci_read(bdf, "class", text, sizeof(text)))
+	if (mk_is_uart(bdf) || mk_pci_read(bdf, "class", text, sizeof(text)))
 		return false;
 	class = strtoul(text, &end, MK_HEX);
 	if (end == text || *end)
@@ -233,8 +271,13 @@ bool mk_devices_create_failed(const char *what, const char *line, int err)
 	switch (err) {
 	case ENODEV:
 		bdf = mk_device_first(mk_pci_missing);
-		if (bdf || req->nr_devices == 1)
-			mkctl_err(what, "no PCI function %s", bdf ? bdf : all);
+		if (!bdf && req->nr_devices == 1)
+			bdf = req->devices[0];
+		if (bdf && mk_is_uart(bdf))
+			mkctl_err(what, "%s is not a legacy UART (ttyS0-3 at its ISA port) the host drives",
+				  bdf);
+		else if (bdf)
+			mkctl_err(what, "no PCI function %s", bdf);
 		else
 			mkctl_err(what, "%s does not exist (see dmesg)", all);
 		return true;
@@ -278,8 +321,7 @@ static const char *mk_device_holder(const char *name)
 	pos = buf;
 	while (!found && mk_devices_next(&pos, &dev)) {
 		for (i = 0; i < req->nr_devices && !found; i++)
-			if (!strcmp(dev.bus, "pci") &&
-			    !strcmp(dev.addr, req->devices[i]))
+			if (!strcmp(dev.addr, req->devices[i]))
 				found = req->devices[i];
 	}
 	free(buf);

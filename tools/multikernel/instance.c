@@ -57,10 +57,11 @@ static void create_help(void)
 	       "                  CPU 0 (the boot CPU) is never given away\n"
 	       "  --memory SIZE   memory from the pool: bytes, or a number with\n"
 	       "                  K, M, G or T (256M, 1G)\n"
-	       "  --device BDF    hand a PCI function over, [SSSS:]BB:DD.F in hex\n"
-	       "                  as lspci prints it (01:00.0); a comma list\n"
-	       "                  or repeated, %d at most. It must not be in\n"
-	       "                  use here (mounted, open, an interface up)\n"
+	       "  --device DEV    hand a device over: a PCI function,\n"
+	       "                  [SSSS:]BB:DD.F in hex as lspci prints it\n"
+	       "                  (01:00.0), or a legacy UART (ttyS1); a comma\n"
+	       "                  list or repeated, %d at most. It must not be\n"
+	       "                  in use here (mounted, open, an interface up)\n"
 	       "  --offline       take the listed CPUs offline first\n",
 	       MKCTL_MAX_DEVICES);
 }

@@ -190,7 +190,7 @@ holds_bytes() { printf '%s' "$2" | cmp -s "$1" -; }
 set_stat() { sed -i "s/^$2 .*/$2 $3/" "$1"; }
 
 echo "TAP version 13"
-echo "1..178"
+echo "1..185"
 
 export MKCTL_SYSFS
 MKCTL_SYSFS=$(fake_sysfs 1073741824 805306368 "2-3,5")
@@ -311,17 +311,21 @@ run create_takes_four_devices 0 "$MKCTL" create new --cpus 5 --memory 1M \
 	--device 1:0.0,1:0.1 --device 1:0.2,1:0.3 &&
 	check create_takes_four_devices contains "$(cat "$SYS/create")" \
 		"device=0000:01:00.1 device=0000:01:00.2 device=0000:01:00.3"
+run create_writes_a_uart_key 0 "$MKCTL" create new --cpus 5 --memory 1M \
+	--device ttyS1,01:00.0 &&
+	check create_writes_a_uart_key holds "$SYS/create" \
+		"new cpus=5 memory=1048576 device=ttyS1 device=0000:01:00.0"
 run create_with_a_device_is_quiet 0 "$MKCTL" create new --cpus 5 --memory 1M \
 	--device 01:00.0 &&
 	check create_with_a_device_is_quiet [ -z "$out$err" ]
 
 : >"$SYS/create"
 for bad in 01:00 01:00.8 01:20.0 1:2:3:00.0 12345:00:00.0 100:00.0 0x1:00.0 \
-	" 01:00.0" 01:00.0x; do
+	" 01:00.0" 01:00.0x ttyS ttyS01 ttyS256 ttyS-1 ttyUSB0; do
 	name="create_device_${bad// /_}_is_usage_error"
 	run "$name" 2 "$MKCTL" create new --cpus 5 --memory 1M --device "$bad" &&
 		check "$name" err_is \
-			"mkctl: create: --device '$bad': not a PCI function like 01:00.0 (see 'mkctl create --help')"
+			"mkctl: create: --device '$bad': neither a PCI function like 01:00.0 nor a UART like ttyS1 (see 'mkctl create --help')"
 done
 run create_names_the_bad_device_of_a_list 2 "$MKCTL" create new --cpus 5 --memory 1M \
 	--device 01:00.0,zz:00.0 &&
@@ -336,7 +340,7 @@ run create_device_twice_is_usage_error 2 "$MKCTL" create new --cpus 5 --memory 1
 		"--device 0000:01:00.0 is given twice"
 run create_five_devices_is_usage_error 2 "$MKCTL" create new --cpus 5 --memory 1M \
 	--device 1:0.0,1:0.1,1:0.2 --device 1:0.3,1:0.4 &&
-	check create_five_devices_is_usage_error contains "$err" "at most 4 PCI functions"
+	check create_five_devices_is_usage_error contains "$err" "at most 4 devices"
 run create_device_without_value_is_usage_error 2 "$MKCTL" create new --cpus 5 \
 	--memory 1M --device &&
 	check create_device_without_value_is_usage_error contains "$err" "needs an argument"
@@ -372,6 +376,9 @@ run_create() { errno_run "$1" 1 "$2" "$MKCTL" create new --cpus 5 --memory 1M "$
 run_create create_enodev_names_the_function ENODEV --device 04:00.0 &&
 	check create_enodev_names_the_function err_is \
 		"mkctl: create new: no PCI function 0000:04:00.0"
+run_create create_enodev_of_a_uart ENODEV --device ttyS3 &&
+	check create_enodev_of_a_uart err_is \
+		"mkctl: create new: ttyS3 is not a legacy UART (ttyS0-3 at its ISA port) the host drives"
 run_create create_enodev_finds_the_missing_function ENODEV --device 01:00.0,4:0.0 &&
 	check create_enodev_finds_the_missing_function err_is \
 		"mkctl: create new: no PCI function 0000:04:00.0"
@@ -385,7 +392,7 @@ errno_run create_ebusy_names_the_instance_with_the_cpu 1 EBUSY "$MKCTL" create n
 	--cpus 2 --memory 1M --device 03:00.0 &&
 	check create_ebusy_names_the_instance_with_the_cpu err_is \
 		"mkctl: create new: CPU 2 belongs to instance 'web'"
-IN_USE="(a mounted or open disk, or an up network interface)"
+IN_USE="(a mounted or open disk, an up network interface, an open tty or the console)"
 run_create create_ebusy_says_in_use_by_the_host EBUSY --device 03:00.0 &&
 	check create_ebusy_says_in_use_by_the_host err_is \
 		"mkctl: create new: 0000:03:00.0 is in use by the host $IN_USE, or a CPU is online or belongs to another instance (see dmesg)"
@@ -417,7 +424,7 @@ run_create create_enospc_with_a_device_is_unchanged ENOSPC --device 01:00.0 &&
 echo stopped >"$WEB/state"
 errno_run start_ebusy_says_the_device_is_in_use 1 EBUSY "$MKCTL" start web &&
 	check start_ebusy_says_the_device_is_in_use err_is \
-		"mkctl: start web: 0000:02:00.0 is in use by the host (a mounted or open disk, or an up network interface; see dmesg)"
+		"mkctl: start web: 0000:02:00.0 is in use by the host (a mounted or open disk, an up network interface, an open tty or the console; see dmesg)"
 printf 'pci 0000:01:00.0 host\npci 0000:02:00.0 host\n' >"$WEB/devices"
 errno_run restart_ebusy_says_one_of_the_devices 1 EBUSY "$MKCTL" restart web &&
 	check restart_ebusy_says_one_of_the_devices contains "$err" \
