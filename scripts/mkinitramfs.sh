@@ -39,12 +39,15 @@ base_list() {
 	done
 }
 
-# with_libs PATH: a dynamically linked program and the shared libraries
-# (and loader) it needs, at the same paths as on this machine.
+# with_libs PATH [AS]: a dynamically linked program, installed as AS
+# (default PATH), and the shared libraries (and loader) it needs, at the
+# same paths as on this machine. Programs share libraries: the list is
+# deduplicated below.
 with_libs() {
-	local f dirs=()
+	local f dirs=() libs
 
-	for f in "$1" $(ldd "$1" | grep -o '/[^ ]*'); do
+	libs=$(ldd "$1" | grep -o '/[^ ]*' || true)
+	for f in "${2:-$1}" $libs; do
 		f=$(dirname "$f")
 		while [ "$f" != / ]; do
 			dirs+=("$f")
@@ -55,7 +58,8 @@ with_libs() {
 	printf '%s\n' "${dirs[@]}" | sort -u | while read -r d; do
 		case $d in /bin|/usr|/usr/bin) ;; *) echo "dir $d 755 0 0" ;; esac
 	done
-	for f in "$1" $(ldd "$1" | grep -o '/[^ ]*'); do
+	echo "file ${2:-$1} $(readlink -f "$1") 755 0 0"
+	for f in $libs; do
 		echo "file $f $(readlink -f "$f") 755 0 0"
 	done
 }
@@ -78,10 +82,13 @@ mv "$spawn_cpio.tmp" "$spawn_cpio"
 	echo "file /demo.sh $top/scripts/demo.sh 755 0 0"
 	# dtc shows instances/NAME/handover in the device-handover tests.
 	with_libs /usr/bin/dtc
+	# kexec-tools for the kexec test (/sbin is a link to /bin here).
+	with_libs /sbin/kexec /bin/kexec
+	echo "file /kexec-test $vmdir/kexec-test 755 0 0"
 	for t in "$selftests"/*; do
 		[ -x "$t" ] && echo "file /selftests/$(basename "$t") $t 755 0 0"
 	done
-} >"$list"
+} | awk '!seen[$0]++' >"$list"
 
 "$gen" "$list" | gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"
