@@ -62,69 +62,61 @@ static struct mk_spawn_fn mk_fns[MK_MAX_DEVICES] __ro_after_init;
 static unsigned int mk_nr_fns __ro_after_init;
 static const struct mk_spawn_info *mk_pci_info __ro_after_init;
 
-/* The config space at @reg of an owned function, or NULL. */
-static void __iomem *mk_cfg_addr(unsigned int seg, unsigned int bus,
-				 unsigned int devfn, int reg, int len)
+/*
+ * Where register @reg (@len bytes) of an owned function is, in *@addr.
+ * Returns a PCIBIOS_* code: functions the spawn does not own are absent.
+ */
+static int mk_cfg_addr(unsigned int seg, unsigned int bus, unsigned int devfn,
+		       int reg, int len, void __iomem **addr)
 {
+	const struct mk_pci_handover *d;
 	unsigned int i;
 
 	for (i = 0; i < mk_nr_fns; i++) {
-		const struct mk_pci_handover *d = mk_fns[i].desc;
-
-		if (d->segment == seg && d->bus == bus && d->devfn == devfn)
-			return mk_fns[i].cfg + reg;
+		d = mk_fns[i].desc;
+		if (d->segment != seg || d->bus != bus || d->devfn != devfn)
+			continue;
+		if ((len != 1 && len != 2 && len != 4) || reg < 0 ||
+		    reg + len > MK_ECAM_FN_SIZE || !IS_ALIGNED(reg, len))
+			return PCIBIOS_BAD_REGISTER_NUMBER;
+		*addr = mk_fns[i].cfg + reg;
+		return PCIBIOS_SUCCESSFUL;
 	}
-	return NULL;
-}
-
-static bool mk_cfg_reg_ok(int reg, int len)
-{
-	return (len == 1 || len == 2 || len == 4) && reg >= 0 &&
-	       reg + len <= MK_ECAM_FN_SIZE && IS_ALIGNED(reg, len);
+	return PCIBIOS_DEVICE_NOT_FOUND;
 }
 
 static int mk_pci_read(unsigned int seg, unsigned int bus, unsigned int devfn,
 		       int reg, int len, u32 *val)
 {
-	void __iomem *addr = mk_cfg_addr(seg, bus, devfn, reg, len);
+	void __iomem *addr;
+	int ret = mk_cfg_addr(seg, bus, devfn, reg, len, &addr);
 
 	PCI_SET_ERROR_RESPONSE(val);
-	if (!addr)
-		return PCIBIOS_DEVICE_NOT_FOUND;
-	if (!mk_cfg_reg_ok(reg, len))
-		return PCIBIOS_BAD_REGISTER_NUMBER;
-	switch (len) {
-	case 1:
+	if (ret)
+		return ret;
+	if (len == 1)
 		*val = readb(addr);
-		break;
-	case 2:
+	else if (len == 2)
 		*val = readw(addr);
-		break;
-	default:
+	else
 		*val = readl(addr);
-	}
 	return PCIBIOS_SUCCESSFUL;
 }
 
 static int mk_pci_write(unsigned int seg, unsigned int bus,
 			unsigned int devfn, int reg, int len, u32 val)
 {
-	void __iomem *addr = mk_cfg_addr(seg, bus, devfn, reg, len);
+	void __iomem *addr;
+	int ret = mk_cfg_addr(seg, bus, devfn, reg, len, &addr);
 
-	if (!addr)
-		return PCIBIOS_DEVICE_NOT_FOUND;
-	if (!mk_cfg_reg_ok(reg, len))
-		return PCIBIOS_BAD_REGISTER_NUMBER;
-	switch (len) {
-	case 1:
+	if (ret)
+		return ret;
+	if (len == 1)
 		writeb(val, addr);
-		break;
-	case 2:
+	else if (len == 2)
 		writew(val, addr);
-		break;
-	default:
+	else
 		writel(val, addr);
-	}
 	return PCIBIOS_SUCCESSFUL;
 }
 
