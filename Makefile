@@ -21,7 +21,8 @@ JOBS		?= $(shell echo $$(( $$(nproc) + 1 )))
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
 KMAKE		:= $(MAKE) -C $(SRC) O=$(OBJ) CC="ccache gcc" HOSTCC="ccache gcc"
 
-.PHONY: help deps tree kernel tools selftests initramfs run test bench check check-configs clean
+.PHONY: help deps tree kernel tools selftests initramfs run test bench check check-configs \
+	series check-series clean
 
 help:
 	@echo "make deps       install the Debian packages the project needs"
@@ -31,7 +32,9 @@ help:
 	@echo "make run        boot the QEMU demo (interactive shell when stdin is a terminal)"
 	@echo "make test       KUnit, mkctl tests and kselftests; ends with 'N passed, N failed'"
 	@echo "make check      checkpatch --strict on every file we own"
-	@echo "make check-configs  build with CONFIG_MULTIKERNEL=n (build/obj-n)"
+	@echo "make check-configs  CONFIG_MULTIKERNEL=n build and boot, Debian cloud config, sparse"
+	@echo "make series     git format-patch series of overlay + patches/ in build/series/"
+	@echo "make check-series  git am it on pristine 6.12, same tree, each patch builds, checkpatch"
 	@echo "make clean      remove build/ (the ccache stays)"
 
 deps:
@@ -48,7 +51,8 @@ kernel: tree
 tools: kernel
 	@mkdir -p $(TOOLS_OUT) $(SELFTESTS_OUT)
 	+@$(KMAKE) -s headers
-	+@$(MAKE) -s -C $(SRC)/tools/multikernel OUTPUT=$(TOOLS_OUT)/ STATIC=1
+	+@$(MAKE) -s -C $(SRC)/tools/multikernel OUTPUT=$(TOOLS_OUT)/ STATIC=1 \
+		DESTDIR=$(TOOLS_OUT)/install all install
 	+@$(MAKE) -s -C $(SRC)/tools/testing/selftests/multikernel \
 		OUTPUT=$(SELFTESTS_OUT) LDFLAGS=-static \
 		KHDR_INCLUDES="-isystem $(OBJ)/usr/include"
@@ -70,6 +74,12 @@ check: tree
 
 check-configs: tree
 	@$(TOP)/scripts/check-configs.sh $(SRC)
+
+series: deps
+	@$(TOP)/scripts/mkseries.py
+
+check-series: tree
+	@$(TOP)/scripts/check-series.sh $(SRC)
 
 clean:
 	rm -rf $(BUILD)

@@ -12,8 +12,9 @@
 #           no /sys/kernel/multikernel, nothing reserved
 #   cloud   Debian's cloud-amd64 config plus CONFIG_MULTIKERNEL=y
 #           (build/obj-cloud): our objects and those of the kernel files
-#           our patches change compile, with no warning (gcc, objtool)
-#           from any of these files
+#           our patches change compile, with no compiler warning from
+#           any of these files (objtool runs on vmlinux.o only in this
+#           config, X86_KERNEL_IBT, so not here)
 #   sparse  sparse on the same objects: no warning in our files, and none
 #           in the files we patch that the pristine 6.12 file does not
 #           have (scripts/sparse-twin.sh runs both)
@@ -185,17 +186,21 @@ patched_files() {
 	done <"$src/.multikernel/applied/series" | sort -u
 }
 
-# The objects to build: those of our sources and of the patched sources.
+# The objects to build: those of our sources and of the patched sources,
+# except for other architectures and what is not kernel code.
 objects() {
-	{ our_files; patched_files; } | sed -n 's/\.[cS]$/.o/p' | sort -u
+	{ our_files; patched_files; } | sed -n 's/\.[cS]$/.o/p' |
+		grep -v -E '^(tools|scripts|samples|Documentation|usr)/' |
+		awk '!/^arch\// || /^arch\/x86\//' | sort -u
 }
 
 cloud_configure() {
 	# Debian's config as it is, except for two things. Debug info: BTF
 	# needs pahole, which we do not install, and DWARF only makes every
-	# object slower to build and bigger in the ccache. Module signing and
-	# the trusted keys stay: they need key files only when certs/ is
-	# built, which we do not do. olddefconfig resolves the rest.
+	# object slower to build and bigger in the ccache. Module signing
+	# (SECURITY_LOCKDOWN_LSM selects it) and the trusted keys stay: they
+	# need key files only when certs/ or modules are built, which we do
+	# not do. olddefconfig resolves the rest.
 	# The result replaces .config only when it differs, so that a rerun
 	# rebuilds nothing.
 	mkdir -p "$cloud"
@@ -211,19 +216,27 @@ cloud_configure() {
 }
 
 cloud_build() {
+	local objs rc
+
 	"${kmake[@]}" -s O="$cloud" prepare >&2 || return 1
+	mapfile -t objs < <(objects)
 	# Remove the objects first so that every run shows the compiler's
 	# warnings (ccache replays them), not only the first one.
-	(cd "$cloud" && rm -f $(objects))
-	"${kmake[@]}" O="$cloud" $(objects) >"$logs/configs-cloud.log" 2>&1
-	local rc=$?
+	(cd "$cloud" && rm -f "${objs[@]}")
+	"${kmake[@]}" O="$cloud" "${objs[@]}" >"$logs/configs-cloud.log" 2>&1
+	rc=$?
 	sed -n '/: \(warning\|error\):/p' "$logs/configs-cloud.log" >&2
 	return $rc
 }
 
+# comment: stdin as TAP comments.
+comment() {
+	sed 's/^/# /'
+}
+
 # diagnostics_in LOG: "path: message" of every warning or error in LOG
 # that is about one of our files or of the patched files, path relative to
-# SRC (objtool names the object).
+# SRC (a tool that names the object counts too).
 diagnostics_in() {
 	local files
 
@@ -243,7 +256,8 @@ check_cloud() {
 		result 0 cloud_config_has_multikernel_y
 	else
 		result 1 cloud_config_has_multikernel_y \
-			"$(grep 'CONFIG_MULTIKERNEL[= ]' "$cloud/.config" 2>/dev/null || echo 'no .config')"
+			"$(grep 'CONFIG_MULTIKERNEL[= ]' "$cloud/.config" 2>/dev/null ||
+			   echo 'not in .config: a dependency is off')"
 		result skip cloud_config_builds_our_objects
 		result skip cloud_config_no_warnings_in_our_or_patched_files
 		return
@@ -251,13 +265,15 @@ check_cloud() {
 	if timed cloud_build; then
 		result 0 cloud_config_builds_our_objects "$(objects | wc -l) objects"
 		warnings=$(diagnostics_in "$logs/configs-cloud.log")
-		[ -z "$warnings" ] && result 0 cloud_config_no_warnings_in_our_or_patched_files ||
-		{
-			sed 's/^/# /' <<<"$warnings"
-			result 1 cloud_config_no_warnings_in_our_or_patched_files
-		}
+		if [ -z "$warnings" ]; then
+			result 0 cloud_config_no_warnings_in_our_or_patched_files
+		else
+			comment <<<"$warnings"
+			result 1 cloud_config_no_warnings_in_our_or_patched_files \
+				"see $logs/configs-cloud.log"
+		fi
 	else
-		tail -n 20 "$logs/configs-cloud.log" | sed 's/^/# /'
+		tail -n 20 "$logs/configs-cloud.log" | comment
 		result 1 cloud_config_builds_our_objects "see $logs/configs-cloud.log"
 		result skip cloud_config_no_warnings_in_our_or_patched_files
 	fi
@@ -283,17 +299,20 @@ make_pristine() {
 }
 
 sparse_run() {
+	local objs
+
 	[ -f "$cloud/.config" ] && make_pristine || return 1
+	mapfile -t objs < <(objects)
 	# C=2 checks every source given, whether it is rebuilt or not.
 	MK_SRC=$src MK_PRISTINE=$pristine "${kmake[@]}" -s O="$cloud" C=2 \
-		CHECK="$top/scripts/sparse-twin.sh" $(objects) >"$logs/configs-sparse.log" 2>&1
+		CHECK="$top/scripts/sparse-twin.sh" "${objs[@]}" >"$logs/configs-sparse.log" 2>&1
 }
 
 check_sparse() {
 	local ours new log=$logs/configs-sparse.log list
 
 	if ! timed sparse_run; then
-		tail -n 20 "$log" | sed 's/^/# /'
+		tail -n 20 "$log" | comment
 		result 1 sparse_no_warnings_in_our_files "see $log"
 		result skip sparse_no_new_warnings_in_patched_files
 		return
@@ -309,8 +328,8 @@ check_sparse() {
 			$1 in ours')
 	# Patched: a message (path and text, line numbers aside) the pristine
 	# twin did not print is new.
-	new=$( { diagnostics_in "$log.real"
-		 diagnostics_in "$log.pristine" | sed 's/^/P /'; } |
+	new=$( { diagnostics_in "$log.pristine" | sed 's/^/P /'
+		 diagnostics_in "$log.real"; } |
 		awk -F: -v list="$list" '
 			BEGIN { while ((getline f < list) > 0) ours[f] = 1 }
 			/^P / { sub(/^P /, ""); key = $1; $1 = $2 = $3 = ""
@@ -318,17 +337,19 @@ check_sparse() {
 			!($1 in ours) { line = $0; key = $1; $1 = $2 = $3 = ""
 				if (!((key ":" $0) in old)) print line }')
 	rm -f "$list"
-	[ -z "$ours" ] && result 0 sparse_no_warnings_in_our_files ||
-	{
-		sed 's/^/# /' <<<"$ours"
-		result 1 sparse_no_warnings_in_our_files
-	}
-	[ -z "$new" ] && result 0 sparse_no_new_warnings_in_patched_files \
-		"$(grep -c ': warning:' "$log.pristine" || true) in the pristine files" ||
-	{
-		sed 's/^/# /' <<<"$new"
-		result 1 sparse_no_new_warnings_in_patched_files
-	}
+	if [ -z "$ours" ]; then
+		result 0 sparse_no_warnings_in_our_files
+	else
+		comment <<<"$ours"
+		result 1 sparse_no_warnings_in_our_files "see $log"
+	fi
+	if [ -z "$new" ]; then
+		result 0 sparse_no_new_warnings_in_patched_files \
+			"pristine twins: $(grep -c ': warning:' "$log.pristine" || true) warnings"
+	else
+		comment <<<"$new"
+		result 1 sparse_no_new_warnings_in_patched_files "see $log"
+	fi
 }
 
 for c in "${checks[@]}"; do

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # checkpatch.sh TREE: scripts/checkpatch.pl --strict on every file we own
-# (the overlay) and on every patch in patches/. Fails on any finding.
+# (the overlay) and on every patch in patches/, then the documentation:
+# scripts/kernel-doc on our C files and headers, the sysfs ABI file
+# (scripts/get_abi.pl validate), the guide (docutils) and mkctl.8 (groff
+# and man warnings). Fails on any finding.
 set -uo pipefail
 
 tree=$1
@@ -33,4 +36,32 @@ for p in "$top"/patches/*.patch; do
 	fi
 done
 [ "$status" -eq 0 ] && echo "checkpatch: $n files clean"
+
+# finding WHAT CMD...: run a documentation check; any output is a finding.
+finding() {
+	local what=$1 out
+	shift
+	out=$("$@" 2>&1) || out="${out:-$what failed}"
+	if [ -n "$out" ]; then
+		echo "$what:"
+		echo "$out"
+		status=1
+	fi
+}
+
+mapfile -t cfiles < <(printf '%s\n' "${files[@]}" | grep -E '\.[ch]$')
+finding kernel-doc bash -c 'cd "$1" && shift && scripts/kernel-doc -none "$@"' \
+	- "$tree" "${cfiles[@]}"
+abi=$(mktemp -d)
+cp "$top/Documentation/ABI/testing/sysfs-kernel-multikernel" "$abi/"
+finding get_abi.pl "$tree/scripts/get_abi.pl" --dir "$abi" validate
+rm -rf "$abi"
+py=python3
+/usr/bin/python3 -c 'import docutils' 2>/dev/null && py=/usr/bin/python3
+finding docutils "$py" -m docutils --halt=warning \
+	"$top/Documentation/multikernel.rst" /dev/null
+finding groff groff -man -ww -z "$top/tools/multikernel/mkctl.8"
+finding man bash -c 'LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$1" 2>&1 >/dev/null' \
+	- "$top/tools/multikernel/mkctl.8"
+[ "$status" -eq 0 ] && echo "docs: kernel-doc, ABI, guide and man page clean"
 exit "$status"

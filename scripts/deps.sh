@@ -9,6 +9,7 @@ PKGS=(
 	qemu-system-x86 busybox-static kexec-tools device-tree-compiler
 	gcc make flex bison bc libelf-dev libssl-dev cpio xz-utils ccache
 	python3 perl rsync kmod sparse
+	python3-docutils groff-base man-db
 )
 
 missing=()

@@ -3,11 +3,12 @@
 #
 # mkinitramfs.sh OUT TOOLS_DIR SELFTESTS_DIR
 #
-# Build the host's initramfs: busybox-static, mkctl, the multikernel
-# kselftests, the VM /init and the demo, plus what the host boots in its
-# instances: the same bzImage (/boot/bzImage) and a small spawn
-# initramfs (/boot/spawn.cpio.gz). Uses the kernel's gen_init_cpio, so no
-# root is needed to create device nodes.
+# Build the host's initramfs: busybox-static, mkctl and its man page, the
+# multikernel kselftests and the sysfs ABI document they check, the VM
+# /init and the demo, plus what the host boots in its instances: the same
+# bzImage (/boot/bzImage) and a small spawn initramfs (/boot/spawn.cpio.gz).
+# Uses the kernel's gen_init_cpio, so no root is needed to create device
+# nodes.
 set -euo pipefail
 
 out=$1 tools=$2 selftests=$3
@@ -77,7 +78,7 @@ mv "$spawn_cpio.tmp" "$spawn_cpio"
 	echo "dir /boot 755 0 0"
 	echo "file /boot/bzImage $bzimage 644 0 0"
 	echo "file /boot/spawn.cpio.gz $spawn_cpio 644 0 0"
-	echo "file /bin/mkctl $tools/mkctl 755 0 0"
+	echo "file /bin/mkctl $tools/install/usr/sbin/mkctl 755 0 0"
 	echo "file /init $vmdir/init 755 0 0"
 	echo "file /demo.sh $top/scripts/demo.sh 755 0 0"
 	# dtc shows instances/NAME/handover in the device-handover tests.
@@ -85,6 +86,14 @@ mv "$spawn_cpio.tmp" "$spawn_cpio"
 	# kexec-tools for the kexec test (/sbin is a link to /bin here).
 	with_libs /sbin/kexec /bin/kexec
 	echo "file /kexec-test $vmdir/kexec-test 755 0 0"
+	# mkctl(8) where tools/multikernel's "make install" put it (mkctl too,
+	# above), and the sysfs ABI file pool_test checks the kernel against.
+	for d in /usr/share /usr/share/man /usr/share/man/man8 /usr/share/doc \
+		 /usr/share/doc/multikernel; do
+		echo "dir $d 755 0 0"
+	done
+	echo "file /usr/share/man/man8/mkctl.8 $tools/install/usr/share/man/man8/mkctl.8 644 0 0"
+	echo "file /usr/share/doc/multikernel/sysfs-kernel-multikernel $top/Documentation/ABI/testing/sysfs-kernel-multikernel 644 0 0"
 	for t in "$selftests"/*; do
 		[ -x "$t" ] && echo "file /selftests/$(basename "$t") $t 755 0 0"
 	done

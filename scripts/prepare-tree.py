@@ -12,9 +12,10 @@
    not apply stops everything and shows the failing hunk.
 3. Adds the MULTIKERNEL section of ./MAINTAINERS to TREE/MAINTAINERS.
 4. Copies the overlay (our new files, at their in-tree paths) on top,
-   writing only files whose content differs, and deletes files that left
-   the overlay. An overlay file must not exist in the pristine tree:
-   changes to existing files belong in patches/.
+   writing only files whose content differs (modes are kept in step),
+   and deletes files that left the overlay. An overlay file must not
+   exist in the pristine tree: changes to existing files belong in
+   patches/.
 """
 import os
 import shutil
@@ -112,14 +113,11 @@ def apply_series(tree):
     return True
 
 
-def maintainers(tree):
-    orig = os.path.join(tree, STATE, "MAINTAINERS.orig")
-    target = os.path.join(tree, "MAINTAINERS")
-    if not os.path.exists(orig):
-        shutil.copyfile(target, orig)
-    section = read(os.path.join(REPO, "MAINTAINERS")).strip("\n") + "\n\n"
+def maintainers_text(orig, section):
+    """Return MAINTAINERS text @orig with @section inserted in order."""
+    section = section.strip("\n") + "\n\n"
     title = section.splitlines()[0]
-    lines = read(orig).splitlines(keepends=True)
+    lines = orig.splitlines(keepends=True)
     # Sections are blank-line separated, each starting with an all-caps
     # title; insert ours before the first title that sorts after it.
     pos = None
@@ -132,7 +130,15 @@ def maintainers(tree):
                 break
     if pos is None:
         die("cannot find where the MAINTAINERS section goes")
-    data = "".join(lines[:pos]) + section + "".join(lines[pos:])
+    return "".join(lines[:pos]) + section + "".join(lines[pos:])
+
+
+def maintainers(tree):
+    orig = os.path.join(tree, STATE, "MAINTAINERS.orig")
+    target = os.path.join(tree, "MAINTAINERS")
+    if not os.path.exists(orig):
+        shutil.copyfile(target, orig)
+    data = maintainers_text(read(orig), read(os.path.join(REPO, "MAINTAINERS")))
     if read(target) != data:
         write(target, data)
 
@@ -160,6 +166,7 @@ def overlay(tree):
                 die("%s exists in the 6.12 tree: change it with a patch in "
                     "patches/, not through the overlay" % rel)
             if read(dst, "rb") == data:
+                shutil.copymode(src, dst)  # a mode-only change
                 continue
         write(dst, data, "wb")
         shutil.copymode(src, dst)

@@ -10,6 +10,8 @@
  *   bench	write "NAME COUNT SIZE"; read back mailbox round trips
  *		next to same-kernel cross-CPU IPI round trips, and a stream
  *		of COUNT messages of SIZE bytes.
+ *   handover_major  the major version the next handover FDTs claim (0:
+ *		the real one), to see a spawn refuse one it does not know.
  *
  * In a spawn, to play a broken peer:
  *   hang	write anything: spin on this CPU with interrupts off
@@ -377,6 +379,8 @@ static int __init mk_debugfs_init(void)
 		dir = debugfs_create_dir("multikernel", NULL);
 		debugfs_create_file("scan", 0600, dir, NULL, &mk_scan_fops);
 		debugfs_create_file("bench", 0600, dir, NULL, &mk_bench_fops);
+		debugfs_create_u32("handover_major", 0600, dir,
+				   &mk_handover_major);
 	}
 	return 0;
 }

@@ -41,7 +41,13 @@
 #include "internal.h"
 
 #define MK_HANDOVER_COMPAT_PREFIX	"multikernel,handover-v"
+#define MK_HANDOVER_MAJOR		1
 #define MK_HANDOVER_COMPAT		MK_HANDOVER_COMPAT_PREFIX "1"
+/* The longest compatible string built: the prefix and a u32. */
+#define MK_HANDOVER_COMPAT_MAX		(sizeof(MK_HANDOVER_COMPAT_PREFIX) + 10)
+
+/* Test hook (debugfs): the major version to claim; 0 for the real one. */
+u32 mk_handover_major;
 
 /* The nodes after "instance", in registration order. */
 static LIST_HEAD(mk_handover_nodes);
@@ -98,6 +104,7 @@ static int mk_fdt_u64_pair(void *fdt, const char *name, u64 a, u64 b)
 int mk_handover_build(struct mk_instance *inst, void *buf, size_t size)
 {
 	unsigned int nr = cpumask_weight(&inst->cpus), i;
+	char compat[MK_HANDOVER_COMPAT_MAX];
 	fdt32_t cpus[MK_SPAWN_MAX_CPUS];
 	int err;
 
@@ -107,7 +114,9 @@ int mk_handover_build(struct mk_instance *inst, void *buf, size_t size)
 	err = fdt_create(buf, size);
 	err = err ?: fdt_finish_reservemap(buf);
 	err = err ?: fdt_begin_node(buf, "");
-	err = err ?: fdt_property_string(buf, "compatible", MK_HANDOVER_COMPAT);
+	snprintf(compat, sizeof(compat), MK_HANDOVER_COMPAT_PREFIX "%u",
+		 READ_ONCE(mk_handover_major) ?: MK_HANDOVER_MAJOR);
+	err = err ?: fdt_property_string(buf, "compatible", compat);
 	err = err ?: fdt_begin_node(buf, "instance");
 	err = err ?: fdt_property_u32(buf, "id", inst->id);
 	err = err ?: fdt_property_string(buf, "instance-name", inst->name);

@@ -4,7 +4,9 @@
  *
  *   empty --load--> loaded --start--> starting --ready--> running
  *   starting/running --poweroff/reboot in the spawn, or kill--> stopped
- *   starting/running --panic, boot timeout, protocol error--> crashed
+ *   running --stop--> stopping --poweroff, or stop timeout--> stopped
+ *   starting/running --panic, boot timeout, heartbeat lost,
+ *                      protocol error--> crashed
  *   stopped/crashed --start/restart--> starting (same image, no reload)
  *
  * An instance owns its memory (RAM and shared area, from the pool) from
@@ -19,6 +21,8 @@
 #include <linux/kobject.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/notifier.h>
+#include <linux/reboot.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -720,11 +724,41 @@ static void mk_host_doorbell(void)
 	}
 }
 
+/*
+ * The host reboots, powers off or kexecs: kill every spawn first. Its
+ * CPUs then wait for INIT/SIPI, whichever kernel runs next, and its
+ * memory and devices are no longer in use when that kernel takes them.
+ */
+static int mk_instance_reboot(struct notifier_block *nb, unsigned long action,
+			      void *data)
+{
+	struct mk_instance *inst;
+
+	mutex_lock(&mk_instances_lock);
+	list_for_each_entry(inst, &mk_instances, node) {
+		mutex_lock(&inst->lock);
+		if (mk_state_active(inst->state))
+			mk_instance_halt(inst, MK_STATE_STOPPED, MK_EXIT_KILLED);
+		mutex_unlock(&inst->lock);
+	}
+	mutex_unlock(&mk_instances_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mk_instance_reboot_nb = {
+	.notifier_call	= mk_instance_reboot,
+};
+
 static int __init mk_instance_host_init(void)
 {
+	int ret;
+
 	if (!mk_pool_reserved())
 		return 0;
 	mk_msg_register_handler(MK_MSG_READY, mk_host_on_ready);
-	return mk_arch_doorbell_init(mk_host_doorbell);
+	ret = mk_arch_doorbell_init(mk_host_doorbell);
+	if (ret)
+		return ret;
+	return register_reboot_notifier(&mk_instance_reboot_nb);
 }
 late_initcall(mk_instance_host_init);

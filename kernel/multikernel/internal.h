@@ -378,7 +378,7 @@ struct mk_device {
  * @chan:	the mailbox
  * @msgdev:	/dev/mk-NAME
  * @nr_devices:	entries in @devices
- * @devices:	the PCI functions assigned to it
+ * @devices:	the devices (PCI functions, legacy UARTs) assigned to it
  */
 struct mk_instance {
 	struct kobject kobj;
@@ -439,6 +439,7 @@ struct mk_handover_node {
 /* handover.c */
 int mk_handover_build(struct mk_instance *inst, void *buf, size_t size);
 void mk_handover_register(struct mk_handover_node *node);
+extern u32 mk_handover_major;
 
 /* device_fdt.c */
 int mk_devices_fdt_parse(const void *fdt, int node, struct mk_spawn_info *info,
@@ -511,6 +512,7 @@ struct mk_instance *mk_loader_instance(struct kimage *image);
 
 /* Architecture hooks (arch/x86/kernel/multikernel/). */
 int mk_arch_claim_low_slot(struct mk_instance *inst);
+void __init mk_arch_release_low_slots(void);
 u32 mk_arch_cpu_hw_id(unsigned int cpu);
 int mk_arch_start(struct mk_instance *inst);
 void mk_arch_reset_cpus(struct mk_instance *inst);

@@ -7,11 +7,14 @@
  * crashkernel= does. The range is listed in /proc/iomem as
  * "Multikernel pool" and carved into instances in 2 MiB granules.
  * Memory is zeroed when an instance gives it back, so nothing one
- * instance wrote is ever seen by the next.
+ * instance wrote is ever seen by the next; memory taken for the first
+ * time since boot is zeroed then, so no instance sees what firmware or
+ * an earlier kernel left in it.
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
 
+#include <linux/bitmap.h>
 #include <linux/genalloc.h>
 #include <linux/init.h>
 #include <linux/io.h>
@@ -22,6 +25,7 @@
 #include <linux/multikernel.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <kunit/visibility.h>
 
 #include "internal.h"
@@ -143,17 +147,43 @@ bool mk_pool_reserved(void)
 	return mk_pool_res.end;
 }
 
+/*
+ * Granules of the boot-time pool not cleared since boot, one bit each;
+ * bits are only cleared, under the pool allocator's ownership of the
+ * granule (it was just handed out).
+ */
+static unsigned long *mk_pool_unclean;
+
+static void mk_clear_range(phys_addr_t base, u64 len)
+{
+	phys_addr_t pa;
+
+	for (pa = base; pa < base + len; pa += PAGE_SIZE) {
+		clear_page(phys_to_virt(pa));
+		if (IS_ALIGNED(pa + PAGE_SIZE, MK_POOL_GRANULE))
+			cond_resched();
+	}
+}
+
 /**
  * mk_memory_alloc() - take memory for an instance from the boot-time pool
  * @size:	bytes wanted; rounded up to 2 MiB
  *
- * The memory is zero: it is cleared whenever it is given back.
+ * The memory is zero: it is cleared whenever it is given back, and the
+ * first time it is taken after boot. May sleep.
  *
  * Return: physical base address, or 0 if the pool cannot satisfy @size.
  */
 phys_addr_t mk_memory_alloc(u64 size)
 {
-	return mk_pool_alloc(&mk_system_pool, size);
+	phys_addr_t base = mk_pool_alloc(&mk_system_pool, size), pa;
+	u64 len = round_up(size, MK_POOL_GRANULE);
+
+	for (pa = base; base && pa < base + len; pa += MK_POOL_GRANULE)
+		if (test_and_clear_bit((pa - mk_system_pool.base) /
+				       MK_POOL_GRANULE, mk_pool_unclean))
+			mk_clear_range(pa, MK_POOL_GRANULE);
+	return base;
 }
 
 /**
@@ -165,14 +195,7 @@ phys_addr_t mk_memory_alloc(u64 size)
  */
 void mk_memory_free(phys_addr_t base, u64 size)
 {
-	u64 len = round_up(size, MK_POOL_GRANULE);
-	phys_addr_t pa;
-
-	for (pa = base; pa < base + len; pa += PAGE_SIZE) {
-		clear_page(phys_to_virt(pa));
-		if (IS_ALIGNED(pa + PAGE_SIZE, MK_POOL_GRANULE))
-			cond_resched();
-	}
+	mk_clear_range(base, round_up(size, MK_POOL_GRANULE));
 	mk_pool_release(&mk_system_pool, base, size);
 }
 
@@ -229,7 +252,8 @@ early_param("multikernel_pool", mk_pool_setup);
  *
  * Called by the architecture's setup code once memblock knows all memory
  * and before the page allocator starts. A bad value or a range that is not
- * free RAM is reported and nothing is reserved.
+ * free RAM is reported and nothing is reserved: the low-memory slots
+ * reserved earlier for instances are freed again.
  */
 void __init multikernel_reserve_pool(void)
 {
@@ -242,7 +266,7 @@ void __init multikernel_reserve_pool(void)
 
 	if (mk_pool_param_parse(mk_pool_arg, &param, &why)) {
 		pr_err("ignoring multikernel_pool=%s: %s\n", mk_pool_arg, why);
-		return;
+		goto out_no_pool;
 	}
 
 	if (param.fixed_base)
@@ -258,13 +282,18 @@ void __init multikernel_reserve_pool(void)
 		       mk_pool_arg, param.size >> 20,
 		       param.fixed_base ? " there (not free RAM)" :
 					  " of contiguous RAM");
-		return;
+		goto out_no_pool;
 	}
 
 	mk_pool_res.start = base;
 	mk_pool_res.end = base + param.size - 1;
 	pr_info("reserved %llu MiB for the pool at %pa\n", param.size >> 20,
 		&base);
+	return;
+
+out_no_pool:
+	/* No instances without a pool: their low-memory slots go back too. */
+	mk_arch_release_low_slots();
 }
 
 static int __init mk_pool_late_init(void)
@@ -277,9 +306,19 @@ static int __init mk_pool_late_init(void)
 
 	insert_resource(&iomem_resource, &mk_pool_res);
 
+	mk_pool_unclean = bitmap_zalloc(size / MK_POOL_GRANULE, GFP_KERNEL);
+	if (!mk_pool_unclean) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	bitmap_fill(mk_pool_unclean, size / MK_POOL_GRANULE);
 	ret = mk_pool_init(&mk_system_pool, mk_pool_res.start, size);
-	if (ret)
-		pr_err("pool allocator setup failed (%d): pool unusable\n", ret);
+	if (!ret)
+		return 0;
+	bitmap_free(mk_pool_unclean);
+	mk_pool_unclean = NULL;
+fail:
+	pr_err("pool allocator setup failed (%d): pool unusable\n", ret);
 	return ret;
 }
 subsys_initcall(mk_pool_late_init);

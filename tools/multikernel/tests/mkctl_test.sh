@@ -433,7 +433,8 @@ errno_run kill_ebusy_is_unchanged 1 EBUSY "$MKCTL" kill web &&
 	check kill_ebusy_is_unchanged err_is "mkctl: kill web: instance is already stopped"
 echo running >"$WEB/state"
 errno_run start_ebusy_running_is_unchanged 1 EBUSY "$MKCTL" start web &&
-	check start_ebusy_running_is_unchanged err_is "mkctl: start web: instance is already running"
+	check start_ebusy_running_is_unchanged err_is \
+		"mkctl: start web: instance is already running"
 printf 'pci 0000:01:00.0 instance\npci 0000:02:00.0 host\n' >"$WEB/devices"
 
 run list_prints_a_header 0 "$MKCTL" list &&
@@ -684,8 +685,8 @@ set_stat "$WEB/stats" console_bytes 55
 run console_starts_with_the_last_line 0 "$MKCTL" console web --timeout 0 </dev/null &&
 	check console_starts_with_the_last_line holds_bytes "$TMP/out" 'login: '
 
-for cmd in create load unload start run stop kill restart destroy list status log console send recv \
-	ping; do
+for cmd in create load unload start run stop kill restart destroy list status \
+	log console send recv ping; do
 	run "${cmd}_help_exits_zero" 0 "$MKCTL" "$cmd" --help &&
 		check "${cmd}_help_exits_zero" contains "$out" "Usage: mkctl $cmd"
 done

@@ -6,10 +6,11 @@
  * Found through a SETUP_MULTIKERNEL setup_data entry, which points to the
  * handover FDT. Like a Jailhouse cell, a spawn then touches no hardware it
  * does not own: its CPUs come from the FDT instead of ACPI or MP tables;
- * there is no PIC, IOAPIC, PIT, HPET, RTC, PCI or legacy UART; the local
- * APIC timer and the TSC run at the frequencies the host measured; and
- * reboot, poweroff, halt and panic tell the host and park the CPU instead
- * of resetting the machine.
+ * there is no PIC, IOAPIC, PIT, HPET or RTC, and no PCI function or legacy
+ * UART but those handed over (pci.c); the local APIC timer and the TSC
+ * run at the frequencies the host measured; and reboot, poweroff, halt
+ * and panic tell the host and park the CPU instead of resetting the
+ * machine.
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
@@ -206,6 +207,28 @@ static void __init mk_spawn_console_init(u64 shared_base)
 		mk_spawn_console_early(ring);
 }
 
+/*
+ * Refuse to boot, before the shared area is mapped: tell the host why
+ * through the header at its fixed place, then park.
+ */
+static void __noreturn __init mk_spawn_refuse(const char *why, int ret)
+{
+	struct mk_shared_header *hdr;
+
+	pr_emerg("refusing to boot: %s (%d)\n", why, ret);
+	hdr = early_memremap(mk_setup_data_pa - MK_SHARED_HANDOVER +
+			     MK_SHARED_HEADER, sizeof(*hdr));
+	if (hdr) {
+		strscpy_pad(hdr->panic_msg, why, sizeof(hdr->panic_msg));
+		WRITE_ONCE(hdr->exit_reason, cpu_to_le32(MK_EXIT_PANIC));
+		/* Pairs with the acquire in the host's watch. */
+		smp_store_release(&hdr->spawn_state,
+				  cpu_to_le32(MK_SPAWN_PANICKED));
+		early_memunmap(hdr, sizeof(*hdr));
+	}
+	mk_spawn_park(MK_SPAWN_PANICKED, MK_EXIT_PANIC);
+}
+
 static void __init mk_spawn_read_handover(void)
 {
 	struct mk_setup_data *payload;
@@ -241,8 +264,7 @@ static void __init mk_spawn_read_handover(void)
 
 refuse:
 	/* Without a valid handover this kernel cannot know what it owns. */
-	pr_emerg("refusing to boot: %s (%d)\n", why, ret);
-	mk_spawn_park(MK_SPAWN_PANICKED, MK_EXIT_PANIC);
+	mk_spawn_refuse(why, ret);
 }
 
 static void __init mk_spawn_init_platform(void)

@@ -70,6 +70,23 @@ void __init multikernel_reserve_low_memory(void)
 }
 
 /**
+ * mk_arch_release_low_slots() - free the slots again: there is no pool
+ *
+ * Called from multikernel_reserve_pool() when the pool could not be
+ * reserved, so that a refused multikernel_pool= reserves nothing at all.
+ */
+void __init mk_arch_release_low_slots(void)
+{
+	int i;
+
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		if (mk_low_slots[i])
+			memblock_phys_free(mk_low_slots[i], MK_LOW_SLOT_SIZE);
+		mk_low_slots[i] = 0;
+	}
+}
+
+/**
  * mk_arch_claim_low_slot() - give an instance the low-memory slot of its id
  * @inst:	the instance, id set
  *

@@ -17,6 +17,8 @@
 #define STREAM_MAX_LEN	1024
 #define FULL_RING_TRIES	10000
 #define PING_COUNT	100
+#define HANDOVER_MAJOR	"/sys/kernel/debug/multikernel/handover_major"
+#define UNKNOWN_MAJOR	"unsupported handover major version"
 
 static int mk_run_action(const char *cpus, const char *action)
 {
@@ -68,6 +70,7 @@ FIXTURE_SETUP(spawn)
 
 FIXTURE_TEARDOWN(spawn)
 {
+	mk_write_file(HANDOVER_MAJOR, "0");
 	if (self->fd >= 0)
 		close(self->fd);
 	mk_cleanup();
@@ -244,6 +247,26 @@ TEST_F_TIMEOUT(spawn, panic_is_crashed_with_oops_and_restart_works, 300)
 	/* The host is fine and the same image boots again. */
 	ASSERT_EQ(0, mk_sh("mkctl restart a --wait=%d", MK_TIMEOUT_S));
 	EXPECT_TRUE(wait_line("MKSPAWN-IDLE"));
+}
+
+/* A spawn given a handover FDT of a major version it does not know. */
+TEST_F_TIMEOUT(spawn, unknown_handover_major_is_refused_and_reported, 300)
+{
+	int ret;
+
+	ASSERT_EQ(0, mk_write_file(HANDOVER_MAJOR, "2"));
+	/* No --wait: run would undo the create when the start fails. */
+	ret = mk_sh("mkctl run a --cpus 3 --memory 128M --kernel " MK_KERNEL
+		    " --initrd " MK_INITRD " --cmdline '" MK_CMDLINE "' --offline");
+	ASSERT_EQ(0, ret);
+	EXPECT_TRUE(mk_wait_state("a", "crashed", MK_TIMEOUT_S));
+	mk_write_file(HANDOVER_MAJOR, "0");
+	EXPECT_TRUE(stats_has("a", "exit_reason panic\n"));
+	EXPECT_TRUE(stats_has("a", "panic_message " UNKNOWN_MAJOR));
+	EXPECT_EQ(0, mk_sh("mkctl log a | grep -q 'refusing to boot: %s'",
+			   UNKNOWN_MAJOR));
+	/* The version it knows boots. */
+	EXPECT_EQ(0, mk_sh("mkctl restart a --wait=%d", MK_TIMEOUT_S));
 }
 
 TEST_F_TIMEOUT(spawn, hang_with_interrupts_off_is_caught_by_heartbeat, 300)

@@ -30,7 +30,8 @@ while getopts "k:i:a:t:s:m:l:d:c:I" opt; do
 	d) disk=$OPTARG ;;
 	c) com2=$OPTARG ;;
 	I) interactive=1 ;;
-	*) echo "usage: $0 -k bzImage -i initramfs [-a args] [-t s] [-s cpus] [-m mem] [-l log] [-d disk] [-c file] [-I]" >&2
+	*) echo "usage: $0 -k bzImage -i initramfs [-a args] [-t s] [-s cpus]" \
+		"[-m mem] [-l log] [-d disk] [-c file] [-I]" >&2
 	   exit 2 ;;
 	esac
 done
