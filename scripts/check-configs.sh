@@ -49,16 +49,8 @@ for c in "${checks[@]}"; do
 done
 echo "1..$plan"
 
-# result OK NAME [COMMENT]: one TAP line; OK is 0 for a pass, 1 for a
-# failure, skip when an earlier step failed and NAME could not be checked.
-result() {
-	n=$((n + 1))
-	case $1 in
-	0) echo "ok $n $2${3:+ # $3}" ;;
-	skip) echo "ok $n $2 # SKIP ${3:-an earlier step failed}" ;;
-	*) echo "not ok $n $2${3:+ # $3}" ;;
-	esac
-}
+# result OK NAME [COMMENT]: one TAP line (scripts/tap-result.sh).
+. "$top/scripts/tap-result.sh"
 
 # timed NAME COMMAND...: run it, and say on stdout how long it took.
 timed() {
@@ -355,3 +347,4 @@ check_sparse() {
 for c in "${checks[@]}"; do
 	"check_$c"
 done
+exit "$failed"

@@ -68,17 +68,8 @@ exec 9>"$top/build/series-base.lock"
 flock 9
 export MKSERIES_LOCKED=1
 
-n=0 failed=0
-# result OK NAME [COMMENT]: one TAP line; OK is 0 for a pass, 1 for a
-# failure, skip when an earlier step failed and NAME could not be checked.
-result() {
-	n=$((n + 1))
-	case $1 in
-	0) echo "ok $n $2${3:+ # $3}" ;;
-	skip) echo "ok $n $2 # SKIP ${3:-an earlier step failed}" ;;
-	*) echo "not ok $n $2${3:+ # $3}"; failed=1 ;;
-	esac
-}
+# result OK NAME [COMMENT]: one TAP line (scripts/tap-result.sh).
+. "$top/scripts/tap-result.sh"
 
 # elapsed START: seconds since START (a $SECONDS value), as "N s".
 elapsed() {

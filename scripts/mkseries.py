@@ -887,11 +887,7 @@ def ensure_base():
     if os.path.exists(stamp) and read(stamp) == base_stamp():
         return
     print("mkseries: committing the pristine tree to %s (once)" % BASE)
-    if os.path.exists(BASE):
-        shutil.rmtree(BASE)
-    os.makedirs(BASE)
-    subprocess.run(["tar", "-C", BASE, "--strip-components=1", "-xf",
-                    TARBALL], check=True)
+    pt.extract(TARBALL, BASE)
     git("init", "-q")
     for k, v in (("core.autocrlf", "false"), ("gc.auto", "0"),
                  ("core.looseCompression", "1"), ("user.name", "mkseries"),

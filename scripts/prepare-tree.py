@@ -43,13 +43,18 @@ def write(path, data, mode="w"):
         f.write(data)
 
 
-def unpack(tarball, tree):
-    print("prepare-tree: unpacking %s" % tarball)
+def extract(tarball, tree):
+    """Replace @tree with a fresh copy of the tarball's top directory."""
     if os.path.exists(tree):
         shutil.rmtree(tree)
     os.makedirs(tree)
     subprocess.run(["tar", "-C", tree, "--strip-components=1", "-xf",
                     tarball], check=True)
+
+
+def unpack(tarball, tree):
+    print("prepare-tree: unpacking %s" % tarball)
+    extract(tarball, tree)
     os.makedirs(os.path.join(tree, STATE, "applied"))
 
 
