@@ -117,9 +117,11 @@ n_boot() {
 	[ "$a" -eq 0 ] || echo "# QEMU exit status $a" >>"$logs/configs-n-boot.log"
 }
 
-# n_log PATTERN: the =n boot printed a line matching PATTERN.
+# n_log PATTERN: the =n boot printed a line matching PATTERN. Not
+# "tr | grep -q": under pipefail, grep -q leaving early kills tr with
+# SIGPIPE and the match would count as a failure.
 n_log() {
-	tr -d '\r' <"$logs/configs-n-boot.log" | grep -q "$1"
+	grep -q "$1" < <(tr -d '\r' <"$logs/configs-n-boot.log")
 }
 
 # The kernel did not know the parameter (it hands it to /init, as 6.12
@@ -128,7 +130,7 @@ n_log() {
 n_pool_ignored() {
 	local kb
 
-	kb=$(tr -d '\r' <"$logs/configs-n-boot.log" | sed -n 's/^MKN-MEMTOTAL-KB //p')
+	kb=$(tr -d '\r' <"$logs/configs-n-boot.log" | sed -n 's/^MKN-MEMTOTAL-KB //p') || return 1
 	n_log 'Unknown kernel command line parameters "multikernel_pool=1G' &&
 	n_log '^MKN-IOMEM 0$' && [ "${kb:-0}" -gt $((1536 * 1024)) ]
 }
@@ -136,14 +138,12 @@ n_pool_ignored() {
 check_n() {
 	if timed n_build; then
 		result 0 config_n_builds
-		n_has_no_code
-		result $? config_n_has_no_multikernel_code
+		checked config_n_has_no_multikernel_code n_has_no_code
 		if timed n_boot && n_log '^MKN-END$'; then
 			result 0 config_n_boots
-			n_log '^MKN-SYSFS absent$'
-			result $? config_n_has_no_sys_kernel_multikernel
-			n_pool_ignored
-			result $? config_n_ignores_multikernel_pool
+			checked config_n_has_no_sys_kernel_multikernel \
+				n_log '^MKN-SYSFS absent$'
+			checked config_n_ignores_multikernel_pool n_pool_ignored
 		else
 			result 1 config_n_boots "see $logs/configs-n-boot.log"
 			result skip config_n_has_no_sys_kernel_multikernel

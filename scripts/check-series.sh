@@ -154,7 +154,7 @@ elif [ "$applied" -eq 1 ]; then
 	if [ -z "$diffs" ]; then
 		result 0 tree_after_series_is_identical_to_prepared_tree "$(elapsed "$t")"
 	else
-		sed 's/^/# /' <<<"$diffs" | head -n 40
+		sed 's/^/# /' <<<"$diffs" | head -n 40 || true
 		result 1 tree_after_series_is_identical_to_prepared_tree "$(elapsed "$t")"
 	fi
 else
@@ -271,7 +271,7 @@ for i in "${built[@]}"; do
 	if build_patch "$num" >"$log" 2>&1 && [ -z "$(warnings "$log")" ]; then
 		result 0 "builds_after_${name}" "$(elapsed "$s")$forced"
 	else
-		warnings "$log" | head -n 20 | sed 's/^/# /'
+		warnings "$log" | head -n 20 | sed 's/^/# /' || true
 		tail -n 20 "$log" | sed 's/^/# /'
 		result 1 "builds_after_${name}" "$(elapsed "$s"), see $log"
 	fi

@@ -15,3 +15,16 @@ result() {
 	*) echo "not ok $n $2${3:+ # $3}"; failed=1 ;;
 	esac
 }
+
+# checked NAME COMMAND...: run COMMAND and report NAME by its status. A
+# failing COMMAND is a failed check, never the end of a set -e script.
+checked() {
+	local name=$1
+
+	shift
+	if "$@"; then
+		result 0 "$name"
+	else
+		result 1 "$name"
+	fi
+}
