@@ -38,6 +38,8 @@ base_list() {
 	for a in $("$busybox" --list); do
 		[ "$a" = busybox ] || echo "slink /bin/$a busybox 777 0 0"
 	done
+	# The workload spawn_bench runs in the host and in a spawn.
+	echo "file /bin/mk-work $vmdir/mk-work 755 0 0"
 }
 
 # with_libs PATH [AS]: a dynamically linked program, installed as AS

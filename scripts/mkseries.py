@@ -100,6 +100,8 @@ AREAS = [
         instance wrote reaches the next. The parser refuses overflow,
         trailing characters and misalignment with one boot message rather
         than reserve a surprising amount; KUnit feeds it hostile values.
+        With @OFFSET the decompressor's KASLR keeps the kernel out of the
+        range, as it does for memmap=.
         """),
     Area("loader", "multikernel: load kernels into instances with kexec_file_load()",
          """
@@ -223,7 +225,7 @@ AREAS = [
         flow, the shared area, the mailbox protocol with its ordering
         rules, the FDT schema, device handover and what a driver needs for
         it, the tests and the limitations, and every sysfs file in the
-        ABI format.
+        ABI format. Link the guide from the top-level index.
         """),
     Area("mkctl", "tools/multikernel: add mkctl", """
         Driving instances by hand means offlining CPUs, writing create
@@ -242,7 +244,9 @@ AREAS = [
         zeroing, every refused input with its errno, 100 000 mailbox
         messages, crash and hang detection, device handover and return,
         and plain kexec beside a loaded instance. run_vm.sh boots such a
-        host with the initramfs the tests need.
+        host with the initramfs the tests need. They are in the selftests
+        TARGETS; on a machine without a multikernel pool or the spawn's
+        kernel and initramfs the tests that start spawns skip.
         """),
 ]
 
@@ -272,6 +276,7 @@ RULES = [
     ("x86-start", "arch/x86/kernel/setup.c",
      "re:multikernel_reserve_low_memory"),
     ("pool", "arch/x86/kernel/setup.c"),
+    ("pool", "arch/x86/boot/compressed/kaslr.c"),
     # loader
     ("loader", "kernel/multikernel/loader.c"),
     ("loader", "include/linux/kexec.h"),
@@ -323,9 +328,11 @@ RULES = [
     # documentation
     ("docs", "Documentation/multikernel.rst"),
     ("docs", "Documentation/ABI/testing/sysfs-kernel-multikernel"),
+    ("docs", "Documentation/index.rst"),
     # user space
     ("mkctl", "tools/multikernel/*"),
     ("selftests", "tools/testing/selftests/multikernel/*"),
+    ("selftests", "tools/testing/selftests/Makefile"),
 ]
 
 # Overlay files that grow with the series, and how they are cut.
@@ -758,7 +765,10 @@ class Series:
         for n, k in enumerate(self.nonempty(), 1):
             objs, extra = [], []
             for f in self.files_of(k):
-                if f.startswith(("tools/", "Documentation/")):
+                # Boot code is no kbuild single target (it would get the
+                # kernel's flags); the final tree's bzImage builds it.
+                if f.startswith(("tools/", "Documentation/",
+                                 "arch/x86/boot/")):
                     continue
                 if f.endswith((".c", ".S")):
                     objs.append(f[:-2] + ".o")

@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 """Count results in a TAP (kselftest) or KTAP (KUnit) log.
 
-  tap-count.py NAME LOG [--between BEGIN END] [--expect-plan]
+  tap-count.py NAME LOG [--between BEGIN END] [--no-skip]
 
 Only leaf results count: a KTAP suite line that summarises subtests is
 not a test of its own. Prints each failure and one last line
 "COUNTS passed failed skipped". A log in which the BEGIN/END markers or
 any result are missing, or that has fewer results than its plan says,
 counts as one failure and its tail is printed: a crash or a hang must
-never look like success.
+never look like success. With --no-skip a skipped test is a failure: for
+logs from a machine that was set up to have everything the tests need.
 """
 import re
 import sys
@@ -27,6 +28,7 @@ def main():
     args = sys.argv[1:]
     name, path = args[0], args[1]
     begin = end = None
+    no_skip = "--no-skip" in args
     if "--between" in args:
         i = args.index("--between")
         begin, end = args[i + 1], args[i + 2]
@@ -69,7 +71,11 @@ def main():
         if is_parent:
             continue
         directive = (m.group(6) or "").upper()
-        if directive == "SKIP":
+        if directive == "SKIP" and no_skip:
+            failed += 1
+            print("  FAIL %s: %s skipped, but this run provides what it needs: %s"
+                  % (name, m.group(4).strip(), m.group(5)))
+        elif directive == "SKIP":
             skipped += 1
         elif m.group(2) == "ok":
             passed += 1

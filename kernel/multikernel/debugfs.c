@@ -12,6 +12,7 @@
  *		of COUNT messages of SIZE bytes.
  *   handover_major  the major version the next handover FDTs claim (0:
  *		the real one), to see a spawn refuse one it does not know.
+ *   footprint	read: the host memory each instance holds, in bytes.
  *
  * In a spawn, to play a broken peer:
  *   hang	write anything: spin on this CPU with interrupts off
@@ -28,6 +29,7 @@
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -139,6 +141,13 @@ static ssize_t mk_scan_read(struct file *file, char __user *ubuf,
 	mutex_unlock(&mk_debugfs_lock);
 	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
 }
+
+static int mk_footprint_show(struct seq_file *m, void *unused)
+{
+	mk_instance_show_footprints(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mk_footprint);
 
 static const struct file_operations mk_scan_fops = {
 	.owner	= THIS_MODULE,
@@ -379,6 +388,8 @@ static int __init mk_debugfs_init(void)
 		dir = debugfs_create_dir("multikernel", NULL);
 		debugfs_create_file("scan", 0600, dir, NULL, &mk_scan_fops);
 		debugfs_create_file("bench", 0600, dir, NULL, &mk_bench_fops);
+		debugfs_create_file("footprint", 0400, dir, NULL,
+				    &mk_footprint_fops);
 		debugfs_create_u32("handover_major", 0600, dir,
 				   &mk_handover_major);
 	}

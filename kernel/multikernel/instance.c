@@ -23,6 +23,7 @@
 #include <linux/mm.h>
 #include <linux/notifier.h>
 #include <linux/reboot.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -442,6 +443,45 @@ void mk_image_free(struct mk_image *image)
 		vfree(image->segments[i].buf);
 	kfree(image->segments);
 	kfree(image);
+}
+
+/* Host memory an image holds: its records and the segment copies. */
+static size_t mk_image_footprint(const struct mk_image *image)
+{
+	size_t bytes;
+	unsigned int i;
+
+	if (!image)
+		return 0;
+	bytes = ksize(image) + ksize(image->segments);
+	for (i = 0; i < image->nr_segments; i++)
+		bytes += PAGE_ALIGN(image->segments[i].bufsz ?: 1);
+	return bytes;
+}
+
+/**
+ * mk_instance_show_footprints() - the host memory each instance holds
+ * @m:	where to print one line per instance
+ *
+ * "NAME instance=BYTES handover=BYTES image=BYTES": the instance itself,
+ * its copy of the last handover FDT and its loaded image (kept so that
+ * a restart needs no reload). sysfs nodes are not counted. For the
+ * benchmarks (debugfs multikernel/footprint).
+ */
+void mk_instance_show_footprints(struct seq_file *m)
+{
+	struct mk_instance *inst;
+
+	mutex_lock(&mk_instances_lock);
+	list_for_each_entry(inst, &mk_instances, node) {
+		mutex_lock(&inst->lock);
+		seq_printf(m, "%s instance=%zu handover=%zu image=%zu\n",
+			   inst->name, ksize(inst),
+			   inst->handover ? ksize(inst->handover) : 0,
+			   mk_image_footprint(inst->image));
+		mutex_unlock(&inst->lock);
+	}
+	mutex_unlock(&mk_instances_lock);
 }
 
 /**

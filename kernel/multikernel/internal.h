@@ -18,6 +18,8 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+struct seq_file;
+
 struct kimage;
 struct mk_instance;
 struct pci_dev;
@@ -176,6 +178,7 @@ struct mk_instance *mk_instance_get(const char *name, unsigned int id);
 void mk_instance_put(struct mk_instance *inst);
 void mk_instance_set_image(struct mk_instance *inst, struct mk_image *image);
 void mk_image_free(struct mk_image *image);
+void mk_instance_show_footprints(struct seq_file *m);
 
 /* sysfs.c */
 int mk_sysfs_add_instance(struct mk_instance *inst);

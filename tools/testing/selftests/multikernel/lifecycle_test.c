@@ -44,6 +44,8 @@ FIXTURE(host) {
 
 FIXTURE_SETUP(host)
 {
+	if (mk_skip_without_spawns(_metadata))
+		return;
 	mk_cleanup();
 	self->free_at_start = mk_read_ll(MK_SYSFS "/pool/memory_free");
 	ASSERT_GT(self->free_at_start, SPAWN_MEM_BYTES * 2);

@@ -64,6 +64,8 @@ FIXTURE(spawn) {
 
 FIXTURE_SETUP(spawn)
 {
+	if (mk_skip_without_spawns(_metadata))
+		return;
 	mk_cleanup();
 	self->fd = -1;
 }

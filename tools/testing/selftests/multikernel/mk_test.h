@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -72,27 +73,39 @@ static inline long long mk_read_ll(const char *path)
 }
 
 /*
+ * The range of the first /proc/iomem line that names @what, into @start
+ * and @end. 0 when found, -ENOENT when not, -errno when unreadable.
+ */
+static inline int mk_iomem_find(const char *what, unsigned long long *start,
+				unsigned long long *end)
+{
+	char line[256];
+	int ret = -ENOENT;
+	FILE *f;
+
+	f = fopen("/proc/iomem", "r");
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f))
+		if (strstr(line, what) &&
+		    sscanf(line, " %llx-%llx", start, end) == 2)
+			ret = 0;
+	fclose(f);
+	return ret;
+}
+
+/*
  * Find the pool in /proc/iomem. Returns its size in bytes, 0 when it is
  * not there, -1 when /proc/iomem cannot be read.
  */
 static inline long long mk_iomem_pool_size(void)
 {
 	unsigned long long start, end;
-	char line[256];
-	long long size = 0;
-	FILE *f;
+	int ret = mk_iomem_find(MK_POOL_NAME, &start, &end);
 
-	f = fopen("/proc/iomem", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strstr(line, MK_POOL_NAME))
-			continue;
-		if (sscanf(line, " %llx-%llx", &start, &end) == 2)
-			size = end - start + 1;
-	}
-	fclose(f);
-	return size;
+	if (ret == -ENOENT)
+		return 0;
+	return ret ? -1 : (long long)(end - start + 1);
 }
 
 /* The value of a kernel parameter on /proc/cmdline, or NULL. */
@@ -142,6 +155,8 @@ static inline bool mk_cpulist_has(const char *list, int cpu)
 #define MK_CMDLINE	"console=hvc0 kunit.enable=0"
 #define MK_TIMEOUT_S	120
 
+#define MK_MIN_CPUS	4
+
 /* Run a shell command, return its exit status (or -1). */
 static inline int mk_sh(const char *fmt, ...)
 {
@@ -155,6 +170,40 @@ static inline int mk_sh(const char *fmt, ...)
 	status = system(cmd);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
+
+/*
+ * Why this machine cannot run the tests that start spawns, or NULL. They
+ * need a kernel with a multikernel pool, MK_MIN_CPUS CPUs, mkctl in PATH
+ * and the kernel and initramfs the spawns boot; run_vm.sh's host has all
+ * of them, elsewhere these tests skip.
+ */
+static inline const char *mk_spawn_prerequisite_missing(void)
+{
+	if (mk_read_ll(MK_SYSFS "/pool/memory_total") <= 0)
+		return "no multikernel pool (CONFIG_MULTIKERNEL=y, multikernel_pool=)";
+	if (sysconf(_SC_NPROCESSORS_CONF) < MK_MIN_CPUS)
+		return "fewer CPUs than the tests use";
+	if (access(MK_KERNEL, R_OK) || access(MK_INITRD, R_OK))
+		return "no " MK_KERNEL " or " MK_INITRD " for the spawns";
+	if (mk_sh("command -v mkctl >/dev/null 2>&1"))
+		return "no mkctl in PATH";
+	return NULL;
+}
+
+#ifdef __KSELFTEST_HARNESS_H
+/*
+ * Skip the current test when spawns cannot be started here. True when it
+ * did: the caller returns at once.
+ */
+static inline bool mk_skip_without_spawns(struct __test_metadata *_metadata)
+{
+	const char *why = mk_spawn_prerequisite_missing();
+
+	if (why)
+		SKIP(return true, "%s", why);
+	return false;
+}
+#endif
 
 /* Path of a file in instances/NAME/. */
 static inline const char *mk_inst_path(char *buf, size_t len, const char *name,
@@ -220,6 +269,39 @@ static inline bool mk_wait_console(const char *name, const char *needle,
 		usleep(100000);
 	}
 	return false;
+}
+
+/*
+ * Send @cmd through the message device @dev (the spawn's serve loop in
+ * vm/spawn-init answers), wait up to MK_TIMEOUT_S for one message back
+ * and copy it, without trailing newlines, into @reply.
+ */
+static inline int mk_ask(const char *dev, const char *cmd, char *reply,
+			 size_t len)
+{
+	struct pollfd pfd;
+	ssize_t n;
+	int fd;
+
+	fd = open(dev, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
+		goto fail;
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(&pfd, 1, MK_TIMEOUT_S * 1000) != 1)
+		goto fail;
+	n = read(fd, reply, len - 1);
+	if (n < 0)
+		goto fail;
+	close(fd);
+	while (n > 0 && reply[n - 1] == '\n')
+		n--;
+	reply[n] = '\0';
+	return 0;
+fail:
+	close(fd);
+	return -EIO;
 }
 
 static inline int mk_cpu_set_online(int cpu, bool online)

@@ -32,12 +32,14 @@ static unsigned long long parse_size(const char *s)
 	return v;
 }
 
-static void require_pool(struct __test_metadata *_metadata)
+/* Skip the current test on a kernel booted without a pool; true if so. */
+static bool skip_without_pool(struct __test_metadata *_metadata)
 {
 	char param[64];
 
 	if (!mk_cmdline_param("multikernel_pool", param, sizeof(param)))
-		SKIP(return, "booted without multikernel_pool=");
+		SKIP(return true, "booted without multikernel_pool=");
+	return false;
 }
 
 TEST(abi_version_matches_uapi_header)
@@ -57,15 +59,40 @@ TEST(pool_total_matches_boot_parameter)
 
 TEST(pool_total_matches_proc_iomem)
 {
-	require_pool(_metadata);
+	if (skip_without_pool(_metadata))
+		return;
 	ASSERT_GT(mk_iomem_pool_size(), 0);
 	ASSERT_EQ(mk_iomem_pool_size(),
 		  mk_read_ll(MK_SYSFS "/pool/memory_total"));
 }
 
+/*
+ * The kernel never runs in its own pool, and a pool at @OFFSET is there:
+ * with KASLR that needs the decompressor to keep out of the range. The
+ * kernel's place is printed, so that boots can be compared.
+ */
+TEST(pool_is_where_asked_and_clear_of_the_kernel)
+{
+	unsigned long long start, end, kstart, kend;
+	char param[64], *at;
+
+	if (skip_without_pool(_metadata))
+		return;
+	ASSERT_EQ(0, mk_iomem_find(MK_POOL_NAME, &start, &end));
+	ASSERT_EQ(0, mk_iomem_find("Kernel code", &kstart, &kend));
+	ksft_print_msg("kernel code at %#llx, pool at %#llx-%#llx\n", kstart,
+		       start, end);
+	EXPECT_TRUE(kend < start || kstart > end);
+	mk_cmdline_param("multikernel_pool", param, sizeof(param));
+	at = strchr(param, '@');
+	if (at)
+		EXPECT_EQ(parse_size(at + 1), start);
+}
+
 TEST(pool_is_all_free_without_instances)
 {
-	require_pool(_metadata);
+	if (skip_without_pool(_metadata))
+		return;
 	ASSERT_EQ(mk_read_ll(MK_SYSFS "/pool/memory_total"),
 		  mk_read_ll(MK_SYSFS "/pool/memory_free"));
 }

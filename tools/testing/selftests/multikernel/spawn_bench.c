@@ -7,7 +7,9 @@
  * next to the host's own boot time to /init, from the host's kernel log;
  * then the mailbox: in-kernel round trips next to same-kernel cross-CPU
  * IPI round trips (debugfs multikernel/bench), a stream, and user-space
- * pings through /dev/mk-bench.
+ * pings through /dev/mk-bench; then the same CPU-bound program (mk-work)
+ * in the spawn and in the host, the smallest instance memory that boots
+ * the spawn to /init, and the host kernel memory an instance costs.
  * Under QEMU TCG these are functional, relative numbers only.
  *
  *   spawn_bench [RUNS]		(needs mkctl, MK_KERNEL and MK_INITRD)
@@ -16,8 +18,10 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "../kselftest.h"
 #include "mk_test.h"
 
 #define DEFAULT_RUNS		5
@@ -59,15 +63,17 @@ static double host_boot_to_init_ms(void)
 	return secs < 0 ? -1 : secs * 1000;
 }
 
-static bool console_has(const char *needle)
+static bool console_has(const char *name, const char *needle)
 {
 	static char con[65536 + 1];
 
-	return !mk_inst_read("bench", "console", con, sizeof(con)) &&
+	return !mk_inst_read(name, "console", con, sizeof(con)) &&
 	       strstr(con, needle);
 }
 
 #define BENCH_FILE		"/sys/kernel/debug/multikernel/bench"
+#define BENCH_DEV		"/dev/mk-bench"
+#define FOOTPRINT_FILE		"/sys/kernel/debug/multikernel/footprint"
 #define BENCH_COUNT		2000
 #define BENCH_MSG_SIZE		4096
 #define USER_PINGS		500
@@ -108,7 +114,7 @@ static int mailbox_bench(void)
 	printf("\nmailbox, %d round trips and a stream of %d x %d bytes:\n%s\n",
 	       BENCH_COUNT, BENCH_COUNT, BENCH_MSG_SIZE, result);
 
-	fd = open("/dev/mk-bench", O_RDWR);
+	fd = open(BENCH_DEV, O_RDWR);
 	for (i = 0; fd >= 0 && i < USER_PINGS; i++) {
 		if (ioctl(fd, MULTIKERNEL_IOC_PING, &ping))
 			break;
@@ -116,8 +122,8 @@ static int mailbox_bench(void)
 	}
 	if (fd >= 0)
 		close(fd);
-	mk_cleanup();
 	if (i < USER_PINGS) {
+		mk_cleanup();
 		fprintf(stderr, "spawn_bench: user-space ping failed\n");
 		return 1;
 	}
@@ -128,9 +134,246 @@ static int mailbox_bench(void)
 	return 0;
 }
 
+#define WORK_ITERATIONS		300000
+#define WORK_RUNS		3
+#define WORK_HOST_CPU		1
+
+/* One run of mk-work in the host, pinned to WORK_HOST_CPU: ms, or -1. */
+static double host_work_ms(char *sum, size_t len)
+{
+	char cmd[128];
+	uint64_t t0;
+	FILE *p;
+	int ok;
+
+	snprintf(cmd, sizeof(cmd), "taskset -c %d mk-work %d", WORK_HOST_CPU,
+		 WORK_ITERATIONS);
+	t0 = now_ns();
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	ok = !!fgets(sum, len, p);
+	if (pclose(p) || !ok)
+		return -1;
+	sum[strcspn(sum, "\n")] = '\0';
+	return (now_ns() - t0) / NS_PER_MS;
+}
+
+/* One run of mk-work in the spawn, asked over the mailbox: ms, or -1. */
+static double spawn_work_ms(char *sum, size_t len)
+{
+	char cmd[64], reply[128], *val;
+	uint64_t t0, ns;
+
+	snprintf(cmd, sizeof(cmd), "work %d\n", WORK_ITERATIONS);
+	t0 = now_ns();
+	if (mk_ask(BENCH_DEV, cmd, reply, sizeof(reply)))
+		return -1;
+	ns = now_ns() - t0;
+	/* "work N CHECKSUM" */
+	val = strrchr(reply, ' ');
+	if (strncmp(reply, "work ", 5) || !val)
+		return -1;
+	snprintf(sum, len, "%s", val + 1);
+	return ns / NS_PER_MS;
+}
+
+/*
+ * The same program, alternately in the spawn (its one CPU) and in the
+ * host (one CPU of its own), timed by the host's clock in both cases: the
+ * mailbox round trip it adds to the spawn's runs is microseconds.
+ */
+static int workload_bench(void)
+{
+	double host[WORK_RUNS], spawn[WORK_RUNS];
+	char host_sum[64] = "", spawn_sum[64] = "";
+	int i;
+
+	for (i = 0; i < WORK_RUNS; i++) {
+		spawn[i] = spawn_work_ms(spawn_sum, sizeof(spawn_sum));
+		host[i] = host_work_ms(host_sum, sizeof(host_sum));
+		if (spawn[i] < 0 || host[i] < 0 || strcmp(host_sum, spawn_sum)) {
+			fprintf(stderr, "spawn_bench: mk-work: host '%s', spawn '%s'\n",
+				host_sum, spawn_sum);
+			return 1;
+		}
+	}
+	printf("\nCPU-bound workload, mk-work %d (busybox awk), same checksum:\n",
+	       WORK_ITERATIONS);
+	report("in the spawn (CPU 3)", spawn, WORK_RUNS);
+	report("in the host (CPU 1)", host, WORK_RUNS);
+	printf("%-28s %8.2f (median spawn / median host)\n", "ratio",
+	       spawn[WORK_RUNS / 2] / host[WORK_RUNS / 2]);
+	return 0;
+}
+
+#define MEM_STEP_MB		2	/* the pool's granule */
+#define MEM_KNOWN_GOOD_MB	256
+#define MEM_BOOT_WAIT_S		30
+#define MEM_INSTANCES		3
+
+/* Create instance @name on @cpu with @mb MiB, load the spawn's image. */
+static int create_and_load(const char *name, int cpu, int mb)
+{
+	static const char load[] = "--kernel " MK_KERNEL " --initrd " MK_INITRD
+				   " --cmdline '" MK_CMDLINE "'";
+
+	if (mk_sh("mkctl create %s --cpus %d --memory %dM --offline >/dev/null 2>&1",
+		  name, cpu, mb))
+		return -1;
+	return mk_sh("mkctl load %s %s >/dev/null 2>&1", name, load);
+}
+
+/* Does a 1-CPU spawn with @mb MiB reach /init within MEM_BOOT_WAIT_S? */
+static bool boots_to_init(int mb)
+{
+	char state[32];
+	bool ok = false;
+	int i;
+
+	mk_cleanup();
+	if (create_and_load("tiny", 3, mb) ||
+	    mk_sh("mkctl start tiny >/dev/null 2>&1"))
+		goto out;
+	for (i = 0; i < MEM_BOOT_WAIT_S * 10 && !ok; i++) {
+		ok = console_has("tiny", "MKSPAWN-INIT");
+		if (!ok && !mk_inst_read("tiny", "state", state, sizeof(state)) &&
+		    (!strcmp(state, "crashed") || !strcmp(state, "stopped")))
+			break;
+		usleep(100000);
+	}
+out:
+	mk_cleanup();
+	return ok;
+}
+
+/* Bisect between a size that does not boot and one that does. */
+static int smallest_memory_mb(void)
+{
+	int bad = 0, good = MEM_KNOWN_GOOD_MB, mid;
+
+	if (!boots_to_init(good))
+		return -1;
+	while (good - bad > MEM_STEP_MB) {
+		mid = (bad + good) / 2 / MEM_STEP_MB * MEM_STEP_MB;
+		if (boots_to_init(mid))
+			good = mid;
+		else
+			bad = mid;
+	}
+	return good;
+}
+
+/* Kernel memory that is neither page cache nor reclaimable, in KiB. */
+static long long host_kernel_kb(void)
+{
+	static const char * const fields[] = {
+		"SUnreclaim:", "VmallocUsed:", "KernelStack:", "PageTables:",
+		"Percpu:",
+	};
+	long long sum = 0, kb;
+	char line[128];
+	unsigned int i;
+	FILE *f;
+
+	mk_sh("sync; echo 3 > /proc/sys/vm/drop_caches");
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		for (i = 0; i < ARRAY_SIZE(fields); i++)
+			if (!strncmp(line, fields[i], strlen(fields[i])) &&
+			    sscanf(line + strlen(fields[i]), "%lld", &kb) == 1)
+				sum += kb;
+	}
+	fclose(f);
+	return sum;
+}
+
+static long long file_kb(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : st.st_size / 1024;
+}
+
+/* Line "NAME instance=B handover=B image=B" of debugfs footprint. */
+static int footprint(const char *name, long long *inst, long long *fdt,
+		     long long *image)
+{
+	char buf[4096], *line, *save, who[64];
+
+	if (mk_read_file(FOOTPRINT_FILE, buf, sizeof(buf)))
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%63s instance=%lld handover=%lld image=%lld",
+			   who, inst, fdt, image) == 4 && !strcmp(who, name))
+			return 0;
+	return -1;
+}
+
+/*
+ * The smallest memory that boots; what the host keeps for a running
+ * instance by its own count (debugfs footprint); and, as a cross-check,
+ * the host kernel memory MEM_INSTANCES loaded instances of that size
+ * cost, per instance, from the deltas of /proc/meminfo (approximate:
+ * whatever else the kernel allocates meanwhile counts too, and a created
+ * instance's few KiB hide in slabs that already exist).
+ */
+static int memory_bench(long long inst, long long fdt, long long image)
+{
+	long long base, loaded, pool0, pool1;
+	char name[16];
+	int mb, i;
+
+	mb = smallest_memory_mb();
+	if (mb < 0) {
+		fprintf(stderr, "spawn_bench: a %d MiB spawn does not boot\n",
+			MEM_KNOWN_GOOD_MB);
+		return 1;
+	}
+	printf("\nmemory:\n%-28s %5d MiB ", "smallest spawn to /init", mb);
+	printf("(1 CPU, initramfs %lld KiB gzip, %d MiB steps)\n",
+	       file_kb(MK_INITRD), MEM_STEP_MB);
+	printf("%-28s %5lld B instance, %lld B handover FDT, ",
+	       "host, running instance", inst, fdt);
+	printf("%lld KiB image (bzImage %lld KiB + initramfs %lld KiB, kept for restarts)\n",
+	       image / 1024, file_kb(MK_KERNEL), file_kb(MK_INITRD));
+
+	mk_cleanup();
+	/* Offlining frees per-CPU kernel memory: not the instance's cost. */
+	for (i = 1; i <= MEM_INSTANCES; i++)
+		if (mk_cpu_set_online(i, false))
+			goto fail;
+	pool0 = mk_read_ll(MK_SYSFS "/pool/memory_free");
+	base = host_kernel_kb();
+	for (i = 1; i <= MEM_INSTANCES; i++) {
+		snprintf(name, sizeof(name), "m%d", i);
+		if (create_and_load(name, i, mb))
+			goto fail;
+	}
+	loaded = host_kernel_kb();
+	pool1 = mk_read_ll(MK_SYSFS "/pool/memory_free");
+	mk_cleanup();
+	printf("%-28s %5lld KiB (meminfo delta over %d loaded instances)\n",
+	       "host kernel, loaded", (loaded - base) / MEM_INSTANCES,
+	       MEM_INSTANCES);
+	printf("%-28s %5lld KiB (pool taken beyond --memory: the shared area)\n",
+	       "pool overhead",
+	       ((pool0 - pool1) / MEM_INSTANCES - (long long)mb * 1024 * 1024) / 1024);
+	return 0;
+fail:
+	mk_cleanup();
+	fprintf(stderr, "spawn_bench: cannot set up %d instances of %d MiB\n",
+		MEM_INSTANCES, mb);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	double to_running[MAX_RUNS], to_init[MAX_RUNS];
+	long long inst, fdt, image;
 	int runs = argc > 1 ? atoi(argv[1]) : DEFAULT_RUNS;
 	char state[32];
 	uint64_t t0;
@@ -157,7 +400,7 @@ int main(int argc, char **argv)
 			    !mk_inst_read("bench", "state", state, sizeof(state)) &&
 			    !strcmp(state, "running"))
 				to_running[i] = (now_ns() - t0) / NS_PER_MS;
-			if (console_has("MKSPAWN-INIT")) {
+			if (console_has("bench", "MKSPAWN-INIT")) {
 				to_init[i] = (now_ns() - t0) / NS_PER_MS;
 				break;
 			}
@@ -178,5 +421,12 @@ int main(int argc, char **argv)
 	report("start -> spawn /init", to_init, runs);
 	printf("%-28s %8.1f ms (host kernel log timestamp)\n",
 	       "host boot -> host /init", host_boot_to_init_ms());
-	return mailbox_bench();
+	/* Both leave the instance running for the next. */
+	if (mailbox_bench() || workload_bench() ||
+	    footprint("bench", &inst, &fdt, &image)) {
+		mk_cleanup();
+		return 1;
+	}
+	mk_cleanup();
+	return memory_bench(inst, fdt, image);
 }
