@@ -289,6 +289,8 @@ struct mk_spawn_info {
 
 int mk_handover_parse(const void *fdt, size_t size, struct mk_spawn_info *info,
 		      const char **why);
+int mk_shared_header_check(const struct mk_shared_header *hdr,
+			   const char **why);
 
 #ifdef CONFIG_MULTIKERNEL
 

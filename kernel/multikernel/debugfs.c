@@ -12,6 +12,8 @@
  *		of COUNT messages of SIZE bytes.
  *   handover_major  the major version the next handover FDTs claim (0:
  *		the real one), to see a spawn refuse one it does not know.
+ *   shared_version  the shared area version the next starts claim (0:
+ *		the real one), likewise.
  *   footprint	read: the host memory each instance holds, in bytes.
  *
  * In a spawn, to play a broken peer:
@@ -392,6 +394,8 @@ static int __init mk_debugfs_init(void)
 				    &mk_footprint_fops);
 		debugfs_create_u32("handover_major", 0600, dir,
 				   &mk_handover_major);
+		debugfs_create_u32("shared_version", 0600, dir,
+				   &mk_shared_version);
 	}
 	return 0;
 }

@@ -249,6 +249,9 @@ static void mk_image_install(struct mk_instance *inst)
 	}
 }
 
+/* Test hook (debugfs): the shared area version to claim; 0: the real one. */
+u32 mk_shared_version;
+
 /* Fresh header, console ring and handover FDT for the next start. */
 static int mk_shared_prepare(struct mk_instance *inst)
 {
@@ -273,7 +276,8 @@ static int mk_shared_prepare(struct mk_instance *inst)
 
 	memset(hdr, 0, sizeof(*hdr));
 	hdr->magic = cpu_to_le32(MK_SHARED_MAGIC);
-	hdr->version = cpu_to_le32(MK_SHARED_VERSION);
+	hdr->version = cpu_to_le32(READ_ONCE(mk_shared_version) ?:
+				   MK_SHARED_VERSION);
 	mk_console_reset(inst);
 	return 0;
 }

@@ -18,11 +18,10 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
-struct seq_file;
-
 struct kimage;
 struct mk_instance;
 struct pci_dev;
+struct seq_file;
 
 /*
  * Pool memory is handed out in 2 MiB granules: large enough to map an
@@ -179,6 +178,7 @@ void mk_instance_put(struct mk_instance *inst);
 void mk_instance_set_image(struct mk_instance *inst, struct mk_image *image);
 void mk_image_free(struct mk_image *image);
 void mk_instance_show_footprints(struct seq_file *m);
+extern u32 mk_shared_version;
 
 /* sysfs.c */
 int mk_sysfs_add_instance(struct mk_instance *inst);

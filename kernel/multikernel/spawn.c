@@ -110,6 +110,33 @@ static void mk_spawn_try_send(enum mk_msg_type type, const void *buf, u32 len)
 }
 
 /**
+ * mk_shared_header_check() - can this kernel use the shared area it was given
+ * @hdr:	the header at the start of the shared area, written by the host
+ * @why:	set to the reason on failure
+ *
+ * The layout of the shared area (header, console ring, mailbox rings) is
+ * versioned apart from the handover FDT: a host and a spawn of different
+ * kernel versions must agree on both before the spawn writes anything but
+ * its refusal into the area.
+ *
+ * Return: 0, or -EPROTO when the magic or the version is not this
+ * kernel's.
+ */
+int mk_shared_header_check(const struct mk_shared_header *hdr,
+			   const char **why)
+{
+	if (le32_to_cpu(READ_ONCE(hdr->magic)) != MK_SHARED_MAGIC) {
+		*why = "no shared area header";
+		return -EPROTO;
+	}
+	if (le32_to_cpu(READ_ONCE(hdr->version)) != MK_SHARED_VERSION) {
+		*why = "unsupported shared area version";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/**
  * mk_spawn_report() - tell the host what state this kernel is in
  * @state:	%MK_SPAWN_READY, %MK_SPAWN_HALTED or %MK_SPAWN_PANICKED
  * @reason:	why it halted, %MK_EXIT_NONE otherwise

@@ -2,7 +2,8 @@
 /*
  * KUnit tests for what crosses between kernels and the sysfs parser:
  * the handover FDT (round trip, and hostile blobs the spawn must refuse),
- * the console ring (wrap-around, corrupt head) and "create" lines.
+ * the shared area header's magic and version, the console ring
+ * (wrap-around, corrupt head) and "create" lines.
  */
 
 #include <kunit/test.h>
@@ -10,6 +11,7 @@
 #include <linux/libfdt.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/swab.h>
 
 #include "internal.h"
 
@@ -185,6 +187,62 @@ static struct kunit_suite handover_suite = {
 	.name = "multikernel_handover",
 	.init = handover_test_init,
 	.test_cases = handover_cases,
+};
+
+/* The shared area header: only this kernel's layout is used. */
+
+static void shared_header_check_accepts_own_version(struct kunit *test)
+{
+	struct mk_shared_header hdr = {
+		.magic = cpu_to_le32(MK_SHARED_MAGIC),
+		.version = cpu_to_le32(MK_SHARED_VERSION),
+	};
+	const char *why = NULL;
+
+	KUNIT_EXPECT_EQ(test, 0, mk_shared_header_check(&hdr, &why));
+	KUNIT_EXPECT_NULL(test, why);
+}
+
+static void shared_header_check_refuses_others(struct kunit *test)
+{
+	static const struct {
+		u32 magic;
+		u32 version;
+	} bad[] = {
+		{ 0, 0 },
+		{ 0, MK_SHARED_VERSION },
+		{ ~MK_SHARED_MAGIC, MK_SHARED_VERSION },
+		{ swab32(MK_SHARED_MAGIC), MK_SHARED_VERSION },
+		{ MK_SHARED_MAGIC, 0 },
+		{ MK_SHARED_MAGIC, MK_SHARED_VERSION + 1 },
+		{ MK_SHARED_MAGIC, swab32(MK_SHARED_VERSION) },
+		{ MK_SHARED_MAGIC, U32_MAX },
+	};
+	struct mk_shared_header hdr = {};
+	const char *why;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		hdr.magic = cpu_to_le32(bad[i].magic);
+		hdr.version = cpu_to_le32(bad[i].version);
+		why = NULL;
+		KUNIT_EXPECT_EQ_MSG(test, -EPROTO,
+				    mk_shared_header_check(&hdr, &why),
+				    "magic %#x version %#x", bad[i].magic,
+				    bad[i].version);
+		KUNIT_EXPECT_NOT_NULL(test, why);
+	}
+}
+
+static struct kunit_case shared_cases[] = {
+	KUNIT_CASE(shared_header_check_accepts_own_version),
+	KUNIT_CASE(shared_header_check_refuses_others),
+	{}
+};
+
+static struct kunit_suite shared_suite = {
+	.name = "multikernel_shared",
+	.test_cases = shared_cases,
 };
 
 /* Console ring: a writer and a reader sharing one buffer. */
@@ -373,4 +431,5 @@ static struct kunit_suite create_suite = {
 	.test_cases = create_cases_list,
 };
 
-kunit_test_suites(&handover_suite, &console_suite, &create_suite);
+kunit_test_suites(&handover_suite, &shared_suite, &console_suite,
+		  &create_suite);

@@ -231,6 +231,7 @@ static void __noreturn __init mk_spawn_refuse(const char *why, int ret)
 
 static void __init mk_spawn_read_handover(void)
 {
+	struct mk_shared_header *hdr;
 	struct mk_setup_data *payload;
 	u64 fdt_addr, fdt_size;
 	const char *why = "no handover record";
@@ -260,6 +261,15 @@ static void __init mk_spawn_read_handover(void)
 		why = "handover record outside the shared area";
 		goto refuse;
 	}
+	hdr = early_memremap(mk_info.shared_base + MK_SHARED_HEADER,
+			     sizeof(*hdr));
+	why = "cannot map the shared area header";
+	if (!hdr)
+		goto refuse;
+	ret = mk_shared_header_check(hdr, &why);
+	early_memunmap(hdr, sizeof(*hdr));
+	if (ret)
+		goto refuse;
 	return;
 
 refuse:

@@ -19,6 +19,8 @@
 #define PING_COUNT	100
 #define HANDOVER_MAJOR	"/sys/kernel/debug/multikernel/handover_major"
 #define UNKNOWN_MAJOR	"unsupported handover major version"
+#define SHARED_VERSION	"/sys/kernel/debug/multikernel/shared_version"
+#define UNKNOWN_SHARED	"unsupported shared area version"
 
 static int mk_run_action(const char *cpus, const char *action)
 {
@@ -73,6 +75,7 @@ FIXTURE_SETUP(spawn)
 FIXTURE_TEARDOWN(spawn)
 {
 	mk_write_file(HANDOVER_MAJOR, "0");
+	mk_write_file(SHARED_VERSION, "0");
 	if (self->fd >= 0)
 		close(self->fd);
 	mk_cleanup();
@@ -268,6 +271,21 @@ TEST_F_TIMEOUT(spawn, unknown_handover_major_is_refused_and_reported, 300)
 	EXPECT_EQ(0, mk_sh("mkctl log a | grep -q 'refusing to boot: %s'",
 			   UNKNOWN_MAJOR));
 	/* The version it knows boots. */
+	EXPECT_EQ(0, mk_sh("mkctl restart a --wait=%d", MK_TIMEOUT_S));
+}
+
+/* A spawn whose shared area claims a layout version it does not know. */
+TEST_F_TIMEOUT(spawn, unknown_shared_area_version_is_refused_and_reported, 300)
+{
+	ASSERT_EQ(0, mk_write_file(SHARED_VERSION, "2"));
+	ASSERT_EQ(0, mk_sh("mkctl run a --cpus 3 --memory 128M --kernel " MK_KERNEL
+			   " --initrd " MK_INITRD " --cmdline '" MK_CMDLINE "' --offline"));
+	EXPECT_TRUE(mk_wait_state("a", "crashed", MK_TIMEOUT_S));
+	mk_write_file(SHARED_VERSION, "0");
+	EXPECT_TRUE(stats_has("a", "exit_reason panic\n"));
+	EXPECT_TRUE(stats_has("a", "panic_message " UNKNOWN_SHARED));
+	EXPECT_EQ(0, mk_sh("mkctl log a | grep -q 'refusing to boot: %s'",
+			   UNKNOWN_SHARED));
 	EXPECT_EQ(0, mk_sh("mkctl restart a --wait=%d", MK_TIMEOUT_S));
 }
 
