@@ -254,39 +254,40 @@ TEST_F_TIMEOUT(spawn, panic_is_crashed_with_oops_and_restart_works, 300)
 	EXPECT_TRUE(wait_line("MKSPAWN-IDLE"));
 }
 
+/*
+ * Make the next start claim version 2 through the host's debugfs @hook:
+ * the spawn must refuse to boot with @reason, which reaches stats and the
+ * log at once; with the real version back, a restart boots.
+ */
+static void refuses_version(struct __test_metadata *_metadata,
+			    const char *hook, const char *reason)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), "panic_message %s", reason);
+	ASSERT_EQ(0, mk_write_file(hook, "2"));
+	/* No --wait: run would undo the create when the start fails. */
+	ASSERT_EQ(0, mk_sh("mkctl run a --cpus 3 --memory 128M --kernel " MK_KERNEL
+			   " --initrd " MK_INITRD " --cmdline '" MK_CMDLINE "' --offline"));
+	EXPECT_TRUE(mk_wait_state("a", "crashed", MK_TIMEOUT_S));
+	mk_write_file(hook, "0");
+	EXPECT_TRUE(stats_has("a", "exit_reason panic\n"));
+	EXPECT_TRUE(stats_has("a", line));
+	EXPECT_EQ(0, mk_sh("mkctl log a | grep -q 'refusing to boot: %s'",
+			   reason));
+	EXPECT_EQ(0, mk_sh("mkctl restart a --wait=%d", MK_TIMEOUT_S));
+}
+
 /* A spawn given a handover FDT of a major version it does not know. */
 TEST_F_TIMEOUT(spawn, unknown_handover_major_is_refused_and_reported, 300)
 {
-	int ret;
-
-	ASSERT_EQ(0, mk_write_file(HANDOVER_MAJOR, "2"));
-	/* No --wait: run would undo the create when the start fails. */
-	ret = mk_sh("mkctl run a --cpus 3 --memory 128M --kernel " MK_KERNEL
-		    " --initrd " MK_INITRD " --cmdline '" MK_CMDLINE "' --offline");
-	ASSERT_EQ(0, ret);
-	EXPECT_TRUE(mk_wait_state("a", "crashed", MK_TIMEOUT_S));
-	mk_write_file(HANDOVER_MAJOR, "0");
-	EXPECT_TRUE(stats_has("a", "exit_reason panic\n"));
-	EXPECT_TRUE(stats_has("a", "panic_message " UNKNOWN_MAJOR));
-	EXPECT_EQ(0, mk_sh("mkctl log a | grep -q 'refusing to boot: %s'",
-			   UNKNOWN_MAJOR));
-	/* The version it knows boots. */
-	EXPECT_EQ(0, mk_sh("mkctl restart a --wait=%d", MK_TIMEOUT_S));
+	refuses_version(_metadata, HANDOVER_MAJOR, UNKNOWN_MAJOR);
 }
 
 /* A spawn whose shared area claims a layout version it does not know. */
 TEST_F_TIMEOUT(spawn, unknown_shared_area_version_is_refused_and_reported, 300)
 {
-	ASSERT_EQ(0, mk_write_file(SHARED_VERSION, "2"));
-	ASSERT_EQ(0, mk_sh("mkctl run a --cpus 3 --memory 128M --kernel " MK_KERNEL
-			   " --initrd " MK_INITRD " --cmdline '" MK_CMDLINE "' --offline"));
-	EXPECT_TRUE(mk_wait_state("a", "crashed", MK_TIMEOUT_S));
-	mk_write_file(SHARED_VERSION, "0");
-	EXPECT_TRUE(stats_has("a", "exit_reason panic\n"));
-	EXPECT_TRUE(stats_has("a", "panic_message " UNKNOWN_SHARED));
-	EXPECT_EQ(0, mk_sh("mkctl log a | grep -q 'refusing to boot: %s'",
-			   UNKNOWN_SHARED));
-	EXPECT_EQ(0, mk_sh("mkctl restart a --wait=%d", MK_TIMEOUT_S));
+	refuses_version(_metadata, SHARED_VERSION, UNKNOWN_SHARED);
 }
 
 TEST_F_TIMEOUT(spawn, hang_with_interrupts_off_is_caught_by_heartbeat, 300)
