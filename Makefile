@@ -4,6 +4,9 @@
 # `make help` lists the targets.
 
 SHELL		:= /bin/bash
+# Debian's tools only, whatever the build machine has first in PATH (some
+# have another python3 ahead of /usr/bin, without the modules we need).
+export PATH	:= /usr/sbin:/usr/bin:/sbin:/bin
 TOP		:= $(CURDIR)
 BUILD		:= $(TOP)/build
 SRC		:= $(BUILD)/linux

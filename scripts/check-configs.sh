@@ -194,7 +194,9 @@ cloud_configure() {
 	# object slower to build and bigger in the ccache. Module signing
 	# (SECURITY_LOCKDOWN_LSM selects it) and the trusted keys stay: they
 	# need key files only when certs/ or modules are built, which we do
-	# not do. olddefconfig resolves the rest.
+	# not do. The test hooks are on only so that debugfs.c, which
+	# is built with them alone, is compiled too (a distro leaves them
+	# off). olddefconfig resolves the rest.
 	# The result replaces .config only when it differs, so that a rerun
 	# rebuilds nothing.
 	mkdir -p "$cloud"
@@ -204,7 +206,7 @@ cloud_configure() {
 		--disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT \
 		--disable DEBUG_INFO_DWARF4 --disable DEBUG_INFO_DWARF5 \
 		--enable DEBUG_INFO_NONE \
-		--enable MULTIKERNEL &&
+		--enable MULTIKERNEL --enable MULTIKERNEL_TEST_HOOKS &&
 	"${kmake[@]}" -s O="$cloud" KCONFIG_CONFIG=.config.mk olddefconfig >&2 || return 1
 	cmp -s "$cloud/.config.mk" "$cloud/.config" || mv "$cloud/.config.mk" "$cloud/.config"
 }

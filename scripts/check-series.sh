@@ -173,7 +173,7 @@ for p in "${patches_cp[@]}"; do
 		continue
 	fi
 	# /usr/bin first: spdxcheck.py needs the system python3 with ply.
-	found=$(cd "$wt" && PATH=/usr/bin:$PATH scripts/checkpatch.pl "${cpopts[@]}" "$p" 2>&1) || true
+	found=$(cd "$wt" && PATH=/usr/bin:/bin scripts/checkpatch.pl "${cpopts[@]}" "$p" 2>&1) || true
 	if [ -z "$found" ]; then
 		result 0 "checkpatch_${name}" "$(elapsed "$s")"
 	else

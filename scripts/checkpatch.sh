@@ -56,9 +56,7 @@ abi=$(mktemp -d)
 cp "$top/Documentation/ABI/testing/sysfs-kernel-multikernel" "$abi/"
 finding get_abi.pl "$tree/scripts/get_abi.pl" --dir "$abi" validate
 rm -rf "$abi"
-py=python3
-/usr/bin/python3 -c 'import docutils' 2>/dev/null && py=/usr/bin/python3
-finding docutils "$py" -m docutils --halt=warning \
+finding docutils /usr/bin/python3 -m docutils --halt=warning \
 	"$top/Documentation/multikernel.rst" /dev/null
 finding groff groff -man -ww -z "$top/tools/multikernel/mkctl.8"
 finding man bash -c 'LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$1" 2>&1 >/dev/null' \

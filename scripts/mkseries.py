@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """Turn the overlay and patches/ into a git format-patch series.
 
@@ -206,7 +206,9 @@ AREAS = [
         compares with a same-kernel IPI, and how the host copes with a peer
         that hangs with interrupts off, scribbles over a ring or stops
         reading. /sys/kernel/debug/multikernel/ offers that to root: scan
-        and bench on a host, hang, scribble and rx_pause in a spawn.
+        and bench on a host, hang, scribble and rx_pause in a spawn. They
+        let root hang a spawn and read its memory, so they are built only
+        with CONFIG_MULTIKERNEL_TEST_HOOKS, which is off by default.
         """),
     Area("enable", "x86/multikernel: allow CONFIG_MULTIKERNEL on x86-64", """
         Every piece is in now: the pool, the loader, starting instances,
@@ -281,6 +283,7 @@ RULES = [
     ("loader", "kernel/multikernel/loader.c"),
     ("loader", "include/linux/kexec.h"),
     ("loader", "kernel/kexec_internal.h"),
+    ("loader", "kernel/kexec_core.c"),
     ("loader", "kernel/kexec_file.c"),
     # x86 start
     ("x86-start", "arch/x86/kernel/Makefile"),
@@ -301,6 +304,7 @@ RULES = [
     ("mailbox", "kernel/multikernel/ring.c"),
     ("mailbox", "kernel/multikernel/ring_test.c"),
     ("mailbox", "kernel/multikernel/mailbox.c"),
+    ("mailbox", "kernel/multikernel/mailbox_test.c"),
     ("mailbox", "kernel/multikernel/msgdev.c"),
     # handover FDT
     ("handover", "kernel/multikernel/handover.c"),
@@ -322,6 +326,7 @@ RULES = [
     ("devices", "include/linux/serial_8250.h"),
     ("devices", "drivers/tty/serial/8250/8250.h"),
     # test hooks
+    ("debugfs", "kernel/multikernel/Kconfig", "config:MULTIKERNEL_TEST_HOOKS"),
     ("debugfs", "kernel/multikernel/debugfs.c"),
     # the architecture opts in, once everything links
     ("enable", "arch/x86/Kconfig"),

@@ -1,8 +1,9 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """Count results in a TAP (kselftest) or KTAP (KUnit) log.
 
   tap-count.py NAME LOG [--between BEGIN END] [--no-skip]
+               [--binaries A,B,...] [--splats]
 
 Only leaf results count: a KTAP suite line that summarises subtests is
 not a test of its own. Prints each failure and one last line
@@ -11,6 +12,20 @@ any result are missing, or that has fewer results than its plan says,
 counts as one failure and its tail is printed: a crash or a hang must
 never look like success. With --no-skip a skipped test is a failure: for
 logs from a machine that was set up to have everything the tests need.
+
+--binaries: the log holds one section per test binary, opened by
+"# selftests: multikernel: NAME" and closed by "MKTEST-EXIT NAME RC"
+(vm/init); each binary named must have its section, a plan, exactly as
+many results as its plan and exit status 0 unless it reported a failure.
+Each check that fails is one more failure.
+
+--splats: one more result, "no_kernel_splat" (and no complaint about a
+log without other results): every kernel message line
+in the log (the serial console, the MKDMESG dump of the host's log, the
+MKSPAWN-CONSOLE sections with the spawns' consoles) is free of warnings,
+oopses, BUGs, sanitizer and lockdep reports, stalls and lockups; a host
+panic counts too, a spawn's panic only when it is not one a test asked
+for (sysrq).
 """
 import re
 import sys
@@ -20,8 +35,109 @@ PLAN = re.compile(r"^(\s*)1\.\.(\d+)\s*$")
 TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 
 
+EXIT = re.compile(r"^MKTEST-EXIT (\S+) (\d+)$")
+SECTION = re.compile(r"^# selftests: multikernel: (\S+)$")
+KMSG = re.compile(r"^\[\s*\d+\.\d+\]")
+SPLAT = re.compile(
+    r"BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|"
+    r"possible circular locking|possible recursive locking|"
+    r"inconsistent lock state|suspicious RCU usage|"
+    r"rcu: INFO: .*stall|rcu_.* self-detected stall|"
+    r"soft lockup|hard LOCKUP|blocked for more than \d+ seconds|"
+    r"kmemleak: \d+ new suspected memory leaks|"
+    r"list_(add|del) corruption|Kernel panic")
+# Panics the tests cause on purpose, in a spawn's console only.
+SPAWN_EXPECTED = re.compile(r"Kernel panic - not syncing: sysrq triggered crash")
+SPLAT_CONTEXT = 12
+
+
 def tail(lines, n=40):
     return "\n".join("    | " + l for l in lines[-n:])
+
+
+def check_binaries(names, lines):
+    """Per-binary sections: present, planned, complete, clean exit."""
+    problems = []
+    sections = {}
+    current = None
+    for l in lines:
+        m = SECTION.match(l)
+        if m:
+            current = {"plan": None, "results": 0, "failed": 0, "rc": None}
+            sections[m.group(1)] = current
+            continue
+        m = EXIT.match(l)
+        if m and m.group(1) in sections:
+            sections[m.group(1)]["rc"] = int(m.group(2))
+            current = None
+            continue
+        if current is None:
+            continue
+        p = PLAN.match(l)
+        if p and not p.group(1) and current["plan"] is None:
+            current["plan"] = int(p.group(2))
+        r = RESULT.match(l)
+        if r and not r.group(1):
+            current["results"] += 1
+            if r.group(2) == "not ok":
+                current["failed"] += 1
+    for name in names:
+        sec = sections.get(name)
+        if sec is None:
+            problems.append("%s: never ran" % name)
+            continue
+        if not sec["plan"]:
+            problems.append("%s: no plan (crashed before it?)" % name)
+        elif sec["results"] != sec["plan"]:
+            problems.append("%s: plan of %d, %d results"
+                            % (name, sec["plan"], sec["results"]))
+        if sec["rc"] is None:
+            problems.append("%s: no exit status (the run died in it?)" % name)
+        elif sec["rc"] and not sec["failed"]:
+            problems.append("%s: exit status %d with no failed result"
+                            % (name, sec["rc"]))
+    return problems
+
+
+def find_splats(lines):
+    """(line index, text) of every kernel splat in the log."""
+    hits = []
+    in_spawn = False
+    for i, l in enumerate(lines):
+        if l.startswith("MKSPAWN-CONSOLE-BEGIN"):
+            in_spawn = True
+            continue
+        if l.startswith("MKSPAWN-CONSOLE-END"):
+            in_spawn = False
+            continue
+        if not KMSG.match(l) or not SPLAT.search(l):
+            continue
+        if in_spawn and SPAWN_EXPECTED.search(l):
+            continue
+        hits.append(i)
+    return hits
+
+
+def count_splats(name, path, raw):
+    """The --splats result: one pass, or one failure with the splat."""
+    hits = find_splats(raw)
+    if "MKDMESG-END" not in raw:
+        print("  FAIL %s: no kernel log dump (MKDMESG-END) in %s: the run died?"
+              % (name, path))
+        print("  last lines of %s:\n%s" % (path, tail(raw)))
+        print("COUNTS 0 1 0")
+        return
+    if not hits:
+        print("COUNTS 1 0 0")
+        return
+    print("  FAIL %s: no_kernel_splat: %d splat line(s) in %s, the first:"
+          % (name, len(hits), path))
+    first = hits[0]
+    print("\n".join("    | " + l for l in
+                    raw[max(0, first - 2):first + SPLAT_CONTEXT]))
+    for i in hits[1:SPLAT_CONTEXT]:
+        print("    | ... " + raw[i])
+    print("COUNTS 0 1 0")
 
 
 def main():
@@ -33,9 +149,17 @@ def main():
         i = args.index("--between")
         begin, end = args[i + 1], args[i + 2]
 
+    binaries = []
+    if "--binaries" in args:
+        binaries = [b for b in args[args.index("--binaries") + 1].split(",") if b]
+    splats = "--splats" in args
+
     with open(path, errors="replace") as f:
         raw = [l.rstrip("\r\n").replace("\r", "") for l in f]
     lines = [TIMESTAMP.sub("", l) for l in raw]
+
+    if splats:
+        return count_splats(name, path, raw)
 
     problems = []
     if begin is not None:
@@ -85,6 +209,7 @@ def main():
 
     if not passed + failed + skipped:
         problems.append("no test results")
+    problems += check_binaries(binaries, lines)
     if seen < expected:
         problems.append("plan announced %d top-level results, got %d"
                         % (expected, seen))

@@ -60,7 +60,9 @@ com2=$top/build/test-logs/com2.log
 rm -f "$com2"
 
 # vm NAME ARGS [run_vm.sh options]: boot the host kernel; a timeout adds a
-# line the counter sees.
+# line the counter sees. Every run's exit status and whether the machine
+# powered off by itself are kept for the qemu tier.
+qemu_runs=()
 vm() {
 	local name=$1 args=$2 start rc
 	shift 2
@@ -70,6 +72,25 @@ vm() {
 	rc=$?
 	[ "$rc" -eq 124 ] && echo "QEMU killed after ${VM_TIMEOUT}s timeout" >>"$logs/$name.log"
 	echo "vm $name: exit $rc after $(( $(date +%s) - start ))s" >&2
+	qemu_runs+=("$name:$rc")
+}
+
+# qemu_tap: one result per QEMU run: exit status 0 and a clean power off
+# at the end (a panic after the last test would also end QEMU with 0).
+qemu_tap() {
+	local run name rc n=0
+	echo "1..${#qemu_runs[@]}"
+	for run in "${qemu_runs[@]}"; do
+		name=${run%:*} rc=${run##*:}
+		n=$((n + 1))
+		if [ "$rc" -ne 0 ]; then
+			echo "not ok $n qemu_$name # exit status $rc"
+		elif ! tail -n 5 "$logs/$name.log" | grep -q 'reboot: Power down'; then
+			echo "not ok $n qemu_$name # did not power off at the end"
+		else
+			echo "ok $n qemu_$name"
+		fi
+	done
 }
 
 MKCTL="$tools/mkctl" "$top/tools/multikernel/tests/mkctl_test.sh" >"$logs/mkctl.log" 2>&1
@@ -78,11 +99,15 @@ tally mkctl "$logs/mkctl.log"
 # nokaslr: a randomly placed kernel can split 2G of RAM so that no 1G
 # piece is left for the pool (about 1 boot in 20); the kexec tier below
 # keeps KASLR, with a smaller pool.
-vm host "multikernel_pool=$POOL nokaslr kunit.filter_glob=multikernel* mktest.run=pool_test,lifecycle_test,bad_input_test,mailbox_test,device_test" \
+selftests=pool_test,lifecycle_test,bad_input_test,mailbox_test,device_test,concurrency_test
+vm host "multikernel_pool=$POOL nokaslr kunit.filter_glob=multikernel* mktest.run=$selftests" \
 	-d "$disk" -c "$com2"
 tally kunit "$logs/host.log" --between "KTAP version 1" "MKTEST-BEGIN"
-# The host has all the selftests need: a skip there is a broken run.
-tally selftests "$logs/host.log" --between "MKTEST-BEGIN" "MKTEST-END" --no-skip
+# The host has all the selftests need: a skip there is a broken run. Each
+# binary must run to its plan; no kernel splat in the host or any spawn.
+tally selftests "$logs/host.log" --between "MKTEST-BEGIN" "MKTEST-END" --no-skip \
+	--binaries "$selftests"
+tally splats "$logs/host.log" --splats
 
 # What device_test wrote to COM2 left the machine, the spawn's line first.
 uart_order=$(grep -o 'MKUART-[A-Z]*' "$com2" 2>/dev/null | tr '\n' ' ')
@@ -107,7 +132,9 @@ grep -q '^not ok' "$logs/series.tap" && grep '^#' "$logs/series.tap" | head -n 3
 
 for bad in 1G@1M 64G; do
 	vm "badparam-$bad" "multikernel_pool=$bad kunit.enable=0 mktest.run=pool_param_test"
-	tally "badparam" "$logs/badparam-$bad.log" --between "MKTEST-BEGIN" "MKTEST-END"
+	tally "badparam" "$logs/badparam-$bad.log" --between "MKTEST-BEGIN" "MKTEST-END" \
+		--no-skip --binaries pool_param_test
+	tally splats "$logs/badparam-$bad.log" --splats
 done
 
 # KASLR and a pool at a fixed offset: the decompressor keeps the kernel
@@ -117,7 +144,9 @@ done
 kaslr_at=()
 for i in 1 2 3; do
 	vm "kaslr-$i" "multikernel_pool=1G@512M kunit.enable=0 mktest.run=pool_test"
-	tally kaslr "$logs/kaslr-$i.log" --between "MKTEST-BEGIN" "MKTEST-END" --no-skip
+	tally kaslr "$logs/kaslr-$i.log" --between "MKTEST-BEGIN" "MKTEST-END" --no-skip \
+		--binaries pool_test
+	tally splats "$logs/kaslr-$i.log" --splats
 	kaslr_at+=("$(tr -d '\r' <"$logs/kaslr-$i.log" |
 		sed -n 's/^# kernel code at \(0x[0-9a-f]*\),.*/\1/p' | head -n 1)")
 done
@@ -137,6 +166,10 @@ for mode in ${KEXEC_MODES:-loaded running}; do
 	vm "kexec-$mode" "multikernel_pool=512M kunit.enable=0 mktest.kexec=$mode" -t 300
 	tally kexec "$logs/kexec-$mode.log" --between "MKTEST-BEGIN" "MKTEST-END"
 done
+
+# Every QEMU run ended as it should.
+qemu_tap >"$logs/qemu.tap"
+tally qemu "$logs/qemu.tap"
 
 line="$total_pass passed, $total_fail failed"
 [ "$total_skip" -gt 0 ] && line="$line, $total_skip skipped"

@@ -38,9 +38,11 @@ struct resource;
 #define MK_RING_DATA_SIZE	(SZ_256K - sizeof(struct mk_ring))
 
 #define MK_SHARED_MAGIC		0x4853424d	/* "MBSH" */
-#define MK_SHARED_VERSION	1
+#define MK_SHARED_VERSION	2
 #define MK_HEARTBEAT_MS		100
 #define MK_PANIC_MSG_MAX	128
+/* Most CPUs one spawn can be given. */
+#define MK_SPAWN_MAX_CPUS	64
 
 /* mk_shared_header.spawn_state: what the spawn says about itself. */
 enum mk_spawn_state {
@@ -78,6 +80,12 @@ enum mk_exit_reason {
  *		declares a spawn dead when it stops moving
  * @panic_msg:	the panic message, written by the spawn before it sets
  *		@spawn_state to panicked; not necessarily NUL-terminated
+ * @cpu_beat:	one heartbeat per CPU, in the order of the handover FDT's
+ *		CPU list: each online CPU of the spawn increments its own
+ *		every %MK_HEARTBEAT_MS from a timer pinned to it; 0 while
+ *		the CPU has not come up, %MK_CPU_BEAT_OFFLINE once the spawn
+ *		took it down. The host declares the spawn dead when the beat
+ *		of a CPU that is up stops moving.
  *
  * The host writes the header before each start; afterwards the spawn
  * only writes @exit_reason, then @spawn_state with release semantics.
@@ -90,7 +98,11 @@ struct mk_shared_header {
 	__le32 exit_reason;
 	__le64 heartbeat;
 	char panic_msg[MK_PANIC_MSG_MAX];
+	__le64 cpu_beat[MK_SPAWN_MAX_CPUS];
 };
+
+/* mk_shared_header.cpu_beat of a CPU the spawn took offline itself. */
+#define MK_CPU_BEAT_OFFLINE	U64_MAX
 
 /**
  * struct mk_setup_data - payload of the %SETUP_MULTIKERNEL setup_data
@@ -188,9 +200,6 @@ enum mk_ready_stage {
 	MK_READY_KERNEL		= 1,	/* all built-in drivers are up */
 	MK_READY_INIT		= 2,	/* the kernel is running /init */
 };
-
-/* Most CPUs one spawn can be given. */
-#define MK_SPAWN_MAX_CPUS	64
 
 /* Most devices one spawn can be given. */
 #define MK_MAX_DEVICES		4

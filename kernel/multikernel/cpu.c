@@ -130,6 +130,20 @@ bool multikernel_no_ipi_shorthand(void)
 	return multikernel_is_spawn() || mk_pool_reserved();
 }
 
+/* The hotplug state that vetoes onlining owned CPUs is in place. */
+static bool mk_online_veto;
+
+/**
+ * mk_cpus_online_veto_active() - may CPUs be given to instances at all?
+ *
+ * Return: true once the hotplug callback that refuses to bring owned CPUs
+ * online is registered. Without it no instance may be created.
+ */
+bool mk_cpus_online_veto_active(void)
+{
+	return READ_ONCE(mk_online_veto);
+}
+
 static int __init mk_cpu_init(void)
 {
 	int ret;
@@ -139,6 +153,11 @@ static int __init mk_cpu_init(void)
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
 					"multikernel:online",
 					mk_cpu_online_prepare, NULL);
-	return ret < 0 ? ret : 0;
+	if (ret < 0) {
+		pr_err("cannot register the CPU online veto (%d)\n", ret);
+		return ret;
+	}
+	WRITE_ONCE(mk_online_veto, true);
+	return 0;
 }
 subsys_initcall(mk_cpu_init);

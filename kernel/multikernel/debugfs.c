@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Multikernel: debugfs test hooks and benchmarks, in
- * /sys/kernel/debug/multikernel/. Root only; for tests, not an ABI.
+ * /sys/kernel/debug/multikernel/ (CONFIG_MULTIKERNEL_TEST_HOOKS only).
+ * Root only; for tests, not an ABI.
  *
  * On a host:
  *   scan	write "pool PATTERN" or "NAME PATTERN"; read back how often
@@ -51,6 +52,29 @@
 #define MK_BENCH_CPU		0
 
 static DEFINE_MUTEX(mk_debugfs_lock);
+static u32 mk_handover_major;
+static u32 mk_shared_version;
+
+/**
+ * mk_test_handover_major() - the handover major version to claim
+ *
+ * Return: what debugfs handover_major was set to, 0 for the real one.
+ */
+u32 mk_test_handover_major(void)
+{
+	return READ_ONCE(mk_handover_major);
+}
+
+/**
+ * mk_test_shared_version() - the shared area version to claim
+ *
+ * Return: what debugfs shared_version was set to, 0 for the real one.
+ */
+u32 mk_test_shared_version(void)
+{
+	return READ_ONCE(mk_shared_version);
+}
+
 static u64 mk_scan_matches;
 static char mk_bench_result[MK_BENCH_RESULT_MAX];
 
@@ -118,11 +142,16 @@ static ssize_t mk_scan_write(struct file *file, const char __user *ubuf,
 			ret = -ENOENT;
 			goto out;
 		}
-		mutex_lock(&inst->lock);
-		matches = mk_scan_range(inst->mem_base, inst->mem_size, pattern,
-					strlen(pattern));
-		mutex_unlock(&inst->lock);
+		ret = mk_instance_lock_live(inst);
+		if (!ret) {
+			matches = mk_scan_range(inst->mem_base, inst->mem_size,
+						pattern, strlen(pattern));
+			mutex_unlock(&inst->lock);
+			ret = count;
+		}
 		mk_instance_put(inst);
+		if (ret < 0)
+			goto out;
 	}
 	mutex_lock(&mk_debugfs_lock);
 	mk_scan_matches = matches;

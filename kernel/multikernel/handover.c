@@ -46,9 +46,6 @@
 /* The longest compatible string built: the prefix and a u32. */
 #define MK_HANDOVER_COMPAT_MAX		(sizeof(MK_HANDOVER_COMPAT_PREFIX) + 10)
 
-/* Test hook (debugfs): the major version to claim; 0 for the real one. */
-u32 mk_handover_major;
-
 /* The nodes after "instance", in registration order. */
 static LIST_HEAD(mk_handover_nodes);
 static DEFINE_MUTEX(mk_handover_lock);
@@ -115,7 +112,7 @@ int mk_handover_build(struct mk_instance *inst, void *buf, size_t size)
 	err = err ?: fdt_finish_reservemap(buf);
 	err = err ?: fdt_begin_node(buf, "");
 	snprintf(compat, sizeof(compat), MK_HANDOVER_COMPAT_PREFIX "%u",
-		 READ_ONCE(mk_handover_major) ?: MK_HANDOVER_MAJOR);
+		 mk_test_handover_major() ?: MK_HANDOVER_MAJOR);
 	err = err ?: fdt_property_string(buf, "compatible", compat);
 	err = err ?: fdt_begin_node(buf, "instance");
 	err = err ?: fdt_property_u32(buf, "id", inst->id);

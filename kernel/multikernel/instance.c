@@ -115,6 +115,18 @@ static struct mk_shared_header *mk_header(struct mk_instance *inst)
 }
 
 /*
+ * Take the instance's channel out of the doorbell's reach and close it.
+ * After the grace period no doorbell interrupt still works on it, so the
+ * next start may reset its rings.
+ */
+static void mk_host_channel_unpublish(struct mk_instance *inst)
+{
+	RCU_INIT_POINTER(mk_host_channels[inst->id - 1], NULL);
+	synchronize_rcu();
+	mk_channel_disconnect(&inst->chan);
+}
+
+/*
  * The spawn is gone or must go: reset its CPUs with INIT, give them back
  * and record why. Safe whatever the spawn is doing.
  */
@@ -124,8 +136,7 @@ static void mk_instance_halt(struct mk_instance *inst, enum mk_state state,
 	lockdep_assert_held(&inst->lock);
 	mk_arch_reset_cpus(inst);
 	mk_devices_give_back(inst);
-	RCU_INIT_POINTER(mk_host_channels[inst->id - 1], NULL);
-	mk_channel_disconnect(&inst->chan);
+	mk_host_channel_unpublish(inst);
 	mk_msgdev_wake(&inst->msgdev);
 	if (inst->cpus_owned) {
 		mk_cpus_release(&inst->cpus);
@@ -136,6 +147,38 @@ static void mk_instance_halt(struct mk_instance *inst, enum mk_state state,
 	mk_set_state(inst, state);
 	pr_info("%s: %s (%s)\n", inst->name, mk_state_name(state),
 		mk_exit_reason_name(reason));
+}
+
+/*
+ * The kernel's heartbeat runs on one CPU; a CPU wedged with interrupts
+ * off only shows in its own. CPUs not up yet (0) or taken down by the
+ * spawn are not expected to beat. True when one stopped and the
+ * instance was halted for it.
+ */
+static bool mk_instance_check_cpus(struct mk_instance *inst,
+				   struct mk_shared_header *hdr, u64 now)
+{
+	unsigned int i = 0, cpu;
+	u64 beat;
+
+	for_each_cpu(cpu, &inst->cpus) {
+		beat = le64_to_cpu(READ_ONCE(hdr->cpu_beat[i]));
+		if (beat != inst->cpu_beat[i] || !beat ||
+		    beat == MK_CPU_BEAT_OFFLINE) {
+			inst->cpu_beat[i] = beat;
+			inst->cpu_beat_ns[i] = now;
+		} else if (now - inst->cpu_beat_ns[i] >
+			   MK_HEARTBEAT_TIMEOUT_MS * NSEC_PER_MSEC) {
+			pr_warn("%s: CPU %u: no heartbeat for %lu ms, resetting its CPUs\n",
+				inst->name, cpu, MK_HEARTBEAT_TIMEOUT_MS);
+			inst->stalled_cpu = cpu;
+			mk_instance_halt(inst, MK_STATE_CRASHED,
+					 MK_EXIT_HEARTBEAT);
+			return true;
+		}
+		i++;
+	}
+	return false;
 }
 
 /*
@@ -175,6 +218,9 @@ static void mk_instance_check_alive(struct mk_instance *inst)
 		return;
 	}
 
+	/* First per CPU: it says which CPU stopped. */
+	if (mk_instance_check_cpus(inst, hdr, now))
+		return;
 	beat = le64_to_cpu(READ_ONCE(hdr->heartbeat));
 	if (beat != inst->heartbeat) {
 		inst->heartbeat = beat;
@@ -249,9 +295,6 @@ static void mk_image_install(struct mk_instance *inst)
 	}
 }
 
-/* Test hook (debugfs): the shared area version to claim; 0: the real one. */
-u32 mk_shared_version;
-
 /* Fresh header, console ring and handover FDT for the next start. */
 static int mk_shared_prepare(struct mk_instance *inst)
 {
@@ -276,7 +319,7 @@ static int mk_shared_prepare(struct mk_instance *inst)
 
 	memset(hdr, 0, sizeof(*hdr));
 	hdr->magic = cpu_to_le32(MK_SHARED_MAGIC);
-	hdr->version = cpu_to_le32(READ_ONCE(mk_shared_version) ?:
+	hdr->version = cpu_to_le32(mk_test_shared_version() ?:
 				   MK_SHARED_VERSION);
 	mk_console_reset(inst);
 	return 0;
@@ -320,6 +363,8 @@ static int mk_instance_start(struct mk_instance *inst)
 	WRITE_ONCE(inst->ready_kernel_ns, 0);
 	WRITE_ONCE(inst->ready_init_ns, 0);
 	inst->heartbeat = 0;
+	memset(inst->cpu_beat, 0, sizeof(inst->cpu_beat));
+	inst->stalled_cpu = -1;
 	inst->panic_msg[0] = '\0';
 	inst->exit_reason = MK_EXIT_NONE;
 	mk_channel_connect(&inst->chan,
@@ -339,8 +384,7 @@ static int mk_instance_start(struct mk_instance *inst)
 
 out_release:
 	mk_arch_reset_cpus(inst);
-	RCU_INIT_POINTER(mk_host_channels[inst->id - 1], NULL);
-	mk_channel_disconnect(&inst->chan);
+	mk_host_channel_unpublish(inst);
 	mk_devices_give_back(inst);
 out_cpus:
 	mk_cpus_release(&inst->cpus);
@@ -399,13 +443,16 @@ static int mk_instance_kill(struct mk_instance *inst)
  *
  * Return: 0, -EINVAL for an unknown verb or one that does not fit the
  * state, -ENODATA to start without an image, -EBUSY to start while
- * running, or what the start failed with.
+ * running, -ENODEV while the instance is being created or destroyed, or
+ * what the start failed with.
  */
 int mk_instance_control(struct mk_instance *inst, const char *verb)
 {
 	int ret;
 
-	mutex_lock(&inst->lock);
+	ret = mk_instance_lock_live(inst);
+	if (ret)
+		return ret;
 	if (str_has_prefix(verb, "stop ")) {
 		char arg[16];
 
@@ -501,6 +548,10 @@ void mk_instance_set_image(struct mk_instance *inst, struct mk_image *image)
 	mk_set_state(inst, image ? MK_STATE_LOADED : MK_STATE_EMPTY);
 }
 
+/*
+ * Any instance holding @name or @id, live or not: names and ids stay
+ * taken until destroy has released everything.
+ */
 static struct mk_instance *mk_find_locked(const char *name, unsigned int id)
 {
 	struct mk_instance *inst;
@@ -513,9 +564,12 @@ static struct mk_instance *mk_find_locked(const char *name, unsigned int id)
 }
 
 /**
- * mk_instance_get() - look an instance up by name or id and hold it
+ * mk_instance_get() - look a live instance up by name or id and hold it
  * @name:	the name, or NULL to look up by @id
  * @id:		the id, when @name is NULL
+ *
+ * The instance may stop being live as soon as this returns: callers
+ * take it with mk_instance_lock_live() before they use it.
  *
  * Return: the instance with a reference (drop it with mk_instance_put()),
  * or NULL.
@@ -526,10 +580,29 @@ struct mk_instance *mk_instance_get(const char *name, unsigned int id)
 
 	mutex_lock(&mk_instances_lock);
 	inst = name || id ? mk_find_locked(name, id) : NULL;
-	if (inst)
+	if (inst && READ_ONCE(inst->live))
 		kobject_get(&inst->kobj);
+	else
+		inst = NULL;
 	mutex_unlock(&mk_instances_lock);
 	return inst;
+}
+
+/**
+ * mk_instance_lock_live() - lock an instance that is still live
+ * @inst:	the instance, referenced
+ *
+ * Return: 0 with @inst->lock held, or -ENODEV (lock not held) when the
+ * instance is being created or destroyed.
+ */
+int mk_instance_lock_live(struct mk_instance *inst)
+{
+	mutex_lock(&inst->lock);
+	if (inst->live)
+		return 0;
+	mutex_unlock(&inst->lock);
+	pr_warn_ratelimited("%s: being created or destroyed\n", inst->name);
+	return -ENODEV;
 }
 
 /**
@@ -568,16 +641,116 @@ static void mk_instance_release_resources(struct mk_instance *inst)
 	inst->image = NULL;
 }
 
+/* Set once the host side is fully set up; no instances before. */
+static bool mk_host_ready;
+
+/*
+ * Take a name, an id and a low-memory slot for a new instance and put it
+ * on the list, not live yet.
+ */
+static int mk_instance_reserve(struct mk_instance *inst)
+{
+	int ret;
+
+	mutex_lock(&mk_instances_lock);
+	if (mk_find_locked(inst->name, 0)) {
+		pr_warn_ratelimited("create %s: an instance with that name exists\n",
+				    inst->name);
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	inst->id = mk_free_id_locked();
+	if (!inst->id) {
+		pr_warn_ratelimited("create %s: all %d instance slots in use\n",
+				    inst->name, MK_MAX_INSTANCES);
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
+	ret = mk_arch_claim_low_slot(inst);
+	if (ret) {
+		pr_warn_ratelimited("create %s: no low-memory slot (boot with multikernel_pool=?)\n",
+				    inst->name);
+		goto out_unlock;
+	}
+	list_add_tail(&inst->node, &mk_instances);
+out_unlock:
+	mutex_unlock(&mk_instances_lock);
+	return ret;
+}
+
+static void mk_instance_unlist(struct mk_instance *inst)
+{
+	mutex_lock(&mk_instances_lock);
+	list_del(&inst->node);
+	mutex_unlock(&mk_instances_lock);
+}
+
+/* CPUs, memory and devices for a reserved instance; may take long. */
+static int mk_instance_acquire(struct mk_instance *inst,
+			       const struct mk_create_req *req)
+{
+	int ret;
+
+	ret = mk_cpus_claim(&inst->cpus, inst->name);
+	if (ret)
+		return ret;
+	inst->cpus_owned = true;
+
+	inst->mem_base = mk_memory_alloc(inst->mem_size);
+	if (!inst->mem_base) {
+		pr_warn_ratelimited("create %s: %llu MiB of RAM not available in the pool (%llu MiB free)\n",
+				    inst->name, inst->mem_size >> 20,
+				    mk_memory_available() >> 20);
+		return -ENOSPC;
+	}
+	inst->shared_base = mk_memory_alloc(MK_SHARED_SIZE);
+	if (!inst->shared_base) {
+		pr_warn_ratelimited("create %s: no pool memory left for the shared area\n",
+				    inst->name);
+		return -ENOSPC;
+	}
+	return mk_devices_assign(inst, req);
+}
+
+/* Check what can be checked before anything is taken. */
+static int mk_create_check(const struct mk_create_req *req)
+{
+	if (!READ_ONCE(mk_host_ready)) {
+		pr_warn_ratelimited("create %s: the host side failed to set up at boot (see the boot log)\n",
+				    req->name);
+		return -ENODEV;
+	}
+	if (cpumask_weight(&req->cpus) > MK_SPAWN_MAX_CPUS) {
+		pr_warn_ratelimited("create %s: more than %d CPUs\n", req->name,
+				    MK_SPAWN_MAX_CPUS);
+		return -EINVAL;
+	}
+	/* Also keeps round_up() below from wrapping. */
+	if (req->mem_size > mk_memory_total()) {
+		pr_warn_ratelimited("create %s: memory=%llu is more than the whole pool (%llu MiB)\n",
+				    req->name, req->mem_size,
+				    mk_memory_total() >> 20);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
 /**
  * mk_instance_create() - create an instance from a "create" line
  * @buf:	"NAME cpus=LIST memory=SIZE [device=BDF]..."
  *
+ * Only taking the name and the id is serialised with other creates and
+ * destroys; clearing memory and handing devices over happen outside that
+ * lock, so a slow create does not hold up the others. The instance
+ * becomes live (reachable through sysfs, the loader and debugfs) only
+ * when everything is in place.
+ *
  * Return: 0, or -EINVAL (syntax, name, CPU 0, no such CPU, memory 0, a
  * bridge as device), -EEXIST (name taken), -EBUSY (CPU online or owned,
  * device in use by the host or given to another instance), -ENOSPC (no
- * pool memory or instance slot), -ENODEV (no such PCI function),
- * -EOPNOTSUPP (a device without reset method or ECAM), -ENOMEM. On
- * failure nothing is left behind.
+ * pool memory or instance slot), -ENODEV (no such PCI function, or the
+ * host side failed at boot), -EOPNOTSUPP (a device without reset method
+ * or ECAM), -ENOMEM. On failure nothing is left behind.
  */
 int mk_instance_create(const char *buf)
 {
@@ -594,6 +767,9 @@ int mk_instance_create(const char *buf)
 		pr_warn_ratelimited("create: %s\n", why);
 		goto out_free_req;
 	}
+	ret = mk_create_check(req);
+	if (ret)
+		goto out_free_req;
 
 	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
 	if (!inst) {
@@ -605,134 +781,115 @@ int mk_instance_create(const char *buf)
 	INIT_DELAYED_WORK(&inst->watch, mk_instance_watch);
 	strscpy(inst->name, req->name, sizeof(inst->name));
 	mk_channel_init(&inst->chan, inst->name);
+	inst->stalled_cpu = -1;
 	cpumask_copy(&inst->cpus, &req->cpus);
 	inst->mem_size = round_up(req->mem_size, MK_POOL_GRANULE);
 
-	mutex_lock(&mk_instances_lock);
-	if (mk_find_locked(inst->name, 0)) {
-		pr_warn_ratelimited("create %s: an instance with that name exists\n",
-				    inst->name);
-		ret = -EEXIST;
-		goto out_unlock;
-	}
-	if (cpumask_weight(&inst->cpus) > MK_SPAWN_MAX_CPUS) {
-		pr_warn_ratelimited("create %s: more than %d CPUs\n", inst->name,
-				    MK_SPAWN_MAX_CPUS);
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-	inst->id = mk_free_id_locked();
-	if (!inst->id) {
-		pr_warn_ratelimited("create %s: all %d instance slots in use\n",
-				    inst->name, MK_MAX_INSTANCES);
-		ret = -ENOSPC;
-		goto out_unlock;
-	}
-	ret = mk_arch_claim_low_slot(inst);
-	if (ret) {
-		pr_warn_ratelimited("create %s: no low-memory slot (boot with multikernel_pool=?)\n",
-				    inst->name);
-		goto out_unlock;
-	}
-	ret = mk_cpus_claim(&inst->cpus, inst->name);
+	ret = mk_instance_reserve(inst);
 	if (ret)
-		goto out_unlock;
-	inst->cpus_owned = true;
-
-	ret = -ENOSPC;
-	inst->mem_base = mk_memory_alloc(inst->mem_size);
-	if (!inst->mem_base) {
-		pr_warn_ratelimited("create %s: %llu MiB of RAM not available in the pool (%llu MiB free)\n",
-				    inst->name, inst->mem_size >> 20,
-				    mk_memory_available() >> 20);
-		goto out_release;
-	}
-	inst->shared_base = mk_memory_alloc(MK_SHARED_SIZE);
-	if (!inst->shared_base) {
-		pr_warn_ratelimited("create %s: no pool memory left for the shared area\n",
-				    inst->name);
-		goto out_release;
-	}
-	ret = mk_devices_assign(inst, req);
+		goto out_put;
+	ret = mk_instance_acquire(inst, req);
 	if (ret)
 		goto out_release;
-
 	ret = mk_sysfs_add_instance(inst);
 	if (ret)
 		goto out_release;
 	ret = mk_msgdev_register(&inst->msgdev, &inst->chan, inst->name,
 				 &inst->kobj);
-	if (ret) {
-		mk_sysfs_remove_instance(inst);
-		goto out_release;
-	}
-	list_add_tail(&inst->node, &mk_instances);
-	mutex_unlock(&mk_instances_lock);
+	if (ret)
+		goto out_sysfs;
+
+	mutex_lock(&inst->lock);
+	inst->live = true;
+	mutex_unlock(&inst->lock);
 	pr_info("%s: created (id %u, CPUs %*pbl, %llu MiB at %pa)\n",
 		inst->name, inst->id, cpumask_pr_args(&inst->cpus),
 		inst->mem_size >> 20, &inst->mem_base);
 	kfree(req);
 	return 0;
 
+out_sysfs:
+	mk_sysfs_remove_instance(inst);
 out_release:
 	mk_instance_release_resources(inst);
-out_unlock:
-	mutex_unlock(&mk_instances_lock);
+	mk_instance_unlist(inst);
+out_put:
 	kobject_put(&inst->kobj);
 out_free_req:
 	kfree(req);
 	return ret;
 }
 
+/* Find a live instance by name and make it unreachable; referenced. */
+static struct mk_instance *mk_instance_unpublish(const char *name, int *ret)
+{
+	struct mk_instance *inst = mk_instance_get(name, 0);
+
+	*ret = -ENOENT;
+	if (!inst) {
+		pr_warn_ratelimited("destroy: no instance named '%s'\n", name);
+		return NULL;
+	}
+	*ret = mk_instance_lock_live(inst);
+	if (*ret)
+		goto out_put;
+	if (mk_state_active(inst->state)) {
+		pr_warn_ratelimited("destroy %s: it is %s (kill it first)\n",
+				    inst->name, mk_state_name(inst->state));
+		*ret = -EBUSY;
+		mutex_unlock(&inst->lock);
+		goto out_put;
+	}
+	inst->live = false;
+	mutex_unlock(&inst->lock);
+	return inst;
+
+out_put:
+	mk_instance_put(inst);
+	return NULL;
+}
+
 /**
  * mk_instance_destroy() - destroy a stopped instance and free everything
  * @buf:	its name, trailing newline allowed
  *
- * Its memory is zeroed before it goes back to the pool.
+ * The instance stops being live first; then its sysfs directory and
+ * message device go away (waiting for readers and writers already in
+ * them), and only then are its memory (zeroed), devices and image given
+ * back. A file descriptor of /dev/mk-NAME that stays open gets -EPIPE
+ * and end of file; the name can be used again once this returns.
  *
- * Return: 0, -ENOENT for an unknown name, -EBUSY while it runs.
+ * Return: 0, -ENOENT for an unknown name (or one being destroyed),
+ * -ENODEV while it is being created, -EBUSY while it runs.
  */
 int mk_instance_destroy(const char *buf)
 {
 	char name[MULTIKERNEL_NAME_MAX + 2];
 	struct mk_instance *inst;
-	int ret = 0;
+	int ret;
 
 	strscpy(name, buf, sizeof(name));
 	strim(name);
 
-	mutex_lock(&mk_instances_lock);
-	inst = mk_find_locked(name, 0);
-	if (!inst) {
-		pr_warn_ratelimited("destroy: no instance named '%s'\n", name);
-		ret = -ENOENT;
-		goto out_unlock;
-	}
-	mutex_lock(&inst->lock);
-	if (mk_state_active(inst->state)) {
-		pr_warn_ratelimited("destroy %s: it is %s (kill it first)\n",
-				    inst->name, mk_state_name(inst->state));
-		mutex_unlock(&inst->lock);
-		ret = -EBUSY;
-		goto out_unlock;
-	}
-	list_del(&inst->node);
-	mk_instance_release_resources(inst);
-	mutex_unlock(&inst->lock);
-	mutex_unlock(&mk_instances_lock);
+	inst = mk_instance_unpublish(name, &ret);
+	if (!inst)
+		return ret;
 
+	mk_sysfs_remove_instance(inst);
+	mk_msgdev_unregister(&inst->msgdev);
 	cancel_delayed_work_sync(&inst->watch);
 	/* No doorbell interrupt may still look at its channel. */
 	synchronize_rcu();
-	mk_msgdev_unregister(&inst->msgdev);
-	mk_sysfs_remove_instance(inst);
+
+	mutex_lock(&inst->lock);
+	mk_instance_release_resources(inst);
+	mutex_unlock(&inst->lock);
+	mk_instance_unlist(inst);
 	pr_info("%s: destroyed\n", inst->name);
+	mk_instance_put(inst);
+	/* The list's reference, from create. */
 	kobject_put(&inst->kobj);
 	return 0;
-
-out_unlock:
-	mutex_unlock(&mk_instances_lock);
-	return ret;
 }
 
 static struct mk_instance *mk_chan_instance(struct mk_channel *ch)
@@ -799,10 +956,26 @@ static int __init mk_instance_host_init(void)
 
 	if (!mk_pool_reserved())
 		return 0;
-	mk_msg_register_handler(MK_MSG_READY, mk_host_on_ready);
+	if (!mk_cpus_online_veto_active()) {
+		pr_err("no CPU online veto: instances disabled\n");
+		return -ENODEV;
+	}
+	ret = mk_msg_register_handler(MK_MSG_READY, mk_host_on_ready);
+	if (ret)
+		goto out_err;
 	ret = mk_arch_doorbell_init(mk_host_doorbell);
 	if (ret)
-		return ret;
-	return register_reboot_notifier(&mk_instance_reboot_nb);
+		goto out_handler;
+	ret = register_reboot_notifier(&mk_instance_reboot_nb);
+	if (ret)
+		goto out_handler;
+	WRITE_ONCE(mk_host_ready, true);
+	return 0;
+
+out_handler:
+	mk_msg_register_handler(MK_MSG_READY, NULL);
+out_err:
+	pr_err("host side setup failed (%d): instances disabled\n", ret);
+	return ret;
 }
 late_initcall(mk_instance_host_init);

@@ -160,11 +160,15 @@ struct mk_segment {
  * @nr_segments: entries in @segments
  * @segments:	what to copy where
  * @entry:	physical address the start trampoline jumps to (purgatory)
+ * @boot_data:	what the architecture kept at load time (x86: the
+ *		setup_data chain the bzImage loader built, which the
+ *		multikernel record links to)
  */
 struct mk_image {
 	unsigned int nr_segments;
 	struct mk_segment *segments;
 	phys_addr_t entry;
+	u64 boot_data;
 };
 
 const char *mk_state_name(enum mk_state state);
@@ -175,10 +179,10 @@ int mk_instance_destroy(const char *name);
 int mk_instance_control(struct mk_instance *inst, const char *verb);
 struct mk_instance *mk_instance_get(const char *name, unsigned int id);
 void mk_instance_put(struct mk_instance *inst);
+int mk_instance_lock_live(struct mk_instance *inst);
 void mk_instance_set_image(struct mk_instance *inst, struct mk_image *image);
 void mk_image_free(struct mk_image *image);
 void mk_instance_show_footprints(struct seq_file *m);
-extern u32 mk_shared_version;
 
 /* sysfs.c */
 int mk_sysfs_add_instance(struct mk_instance *inst);
@@ -189,6 +193,7 @@ extern const struct kobj_type mk_instance_ktype;
 void mk_cpus_available(struct cpumask *mask);
 int mk_cpus_claim(const struct cpumask *cpus, const char *who);
 void mk_cpus_release(const struct cpumask *cpus);
+bool mk_cpus_online_veto_active(void);
 
 /**
  * struct mk_ring_end - this kernel's end of a mailbox ring
@@ -235,7 +240,9 @@ struct mk_channel_stats {
  * @tx:		ring this kernel produces into
  * @rx:		ring this kernel consumes from
  * @tx_lock:	serialises senders and @up changes
- * @rx_lock:	serialises draining @rx (doorbell interrupt and @rx_work)
+ * @rx_lock:	serialises draining @rx (doorbell interrupt and @rx_work);
+ *		taken before @tx_lock (handlers send), and with it to
+ *		connect the channel
  * @rx_work:	drains what the doorbell interrupt left
  * @up:		connected: rings valid, peer running
  * @rx_paused:	test hook: leave records in @rx
@@ -300,12 +307,22 @@ void mk_msgdev_unregister(struct mk_msgdev *dev);
 void mk_msgdev_wake(struct mk_msgdev *dev);
 int mk_msgdev_ping_ns(struct mk_msgdev *dev, u64 *ns, bool spin);
 
+/*
+ * Records handled per doorbell interrupt, and per run of the work that
+ * takes over when there are more: a peer that keeps the ring full cannot
+ * keep a CPU in interrupt context.
+ */
+#define MK_RX_IRQ_BUDGET	32
+#define MK_RX_WORK_BUDGET	256
+
 /* mailbox.c */
 void mk_channel_init(struct mk_channel *ch, const char *name);
 void mk_channel_connect(struct mk_channel *ch, struct mk_ring *tx,
 			struct mk_ring *rx, u32 peer_hw_id, bool reset);
 void mk_channel_disconnect(struct mk_channel *ch);
 void mk_channel_kick(struct mk_channel *ch);
+int mk_channel_try_send(struct mk_channel *ch, enum mk_msg_type type,
+			const void *buf, u32 len);
 bool mk_ring_empty_for_peer(struct mk_channel *ch);
 
 /**
@@ -348,8 +365,14 @@ struct mk_device {
 /**
  * struct mk_instance - one spawn: its resources, image and state
  * @kobj:	instances/NAME in sysfs; the reference that keeps it alive
- * @node:	in the list of instances, under mk_instances_lock
+ * @node:	in the list of instances, under mk_instances_lock; an
+ *		instance is on the list from the moment its name and id are
+ *		taken until destroy has released everything it held
  * @lock:	serialises lifecycle operations; protects every field below
+ * @live:	reachable: set once create has finished, cleared first thing
+ *		by destroy. Every entry point (sysfs, the loader, debugfs)
+ *		checks it under @lock and gives up with -ENODEV when clear,
+ *		so nothing acts on an instance half created or half gone.
  * @id:		1..%MK_MAX_INSTANCES, stable for the instance's lifetime
  * @name:	unique name
  * @state:	where in the lifecycle it is
@@ -377,6 +400,10 @@ struct mk_device {
  * @ready_init_ns: when it said it was running /init (mailbox)
  * @heartbeat:	last heartbeat value seen
  * @heartbeat_ns: when it last moved
+ * @cpu_beat:	last per-CPU heartbeat seen, in the order of @apic_ids
+ * @cpu_beat_ns: when each last moved
+ * @stalled_cpu: the host number of the CPU whose heartbeat stopped, when
+ *		that was why it crashed; -1 otherwise
  * @stop_deadline_ns: while stopping: when to give up and kill
  * @chan:	the mailbox
  * @msgdev:	/dev/mk-NAME
@@ -387,6 +414,7 @@ struct mk_instance {
 	struct kobject kobj;
 	struct list_head node;
 	struct mutex lock;	/* see @lock above */
+	bool live;
 	unsigned int id;
 	char name[MULTIKERNEL_NAME_MAX + 1];
 	enum mk_state state;
@@ -413,6 +441,9 @@ struct mk_instance {
 	u64 ready_init_ns;
 	u64 heartbeat;
 	u64 heartbeat_ns;
+	u64 cpu_beat[MK_SPAWN_MAX_CPUS];
+	u64 cpu_beat_ns[MK_SPAWN_MAX_CPUS];
+	int stalled_cpu;
 	u64 stop_deadline_ns;
 	struct mk_channel chan;
 	struct mk_msgdev msgdev;
@@ -442,7 +473,6 @@ struct mk_handover_node {
 /* handover.c */
 int mk_handover_build(struct mk_instance *inst, void *buf, size_t size);
 void mk_handover_register(struct mk_handover_node *node);
-extern u32 mk_handover_major;
 
 /* device_fdt.c */
 int mk_devices_fdt_parse(const void *fdt, int node, struct mk_spawn_info *info,
@@ -510,8 +540,18 @@ static inline void mk_uart_give_back(struct mk_instance *inst,
 static inline void mk_uart_unassign(struct mk_device *dev) { }
 #endif
 
+/* debugfs.c: what the test hooks make the next starts claim; 0: the truth. */
+#ifdef CONFIG_MULTIKERNEL_TEST_HOOKS
+u32 mk_test_handover_major(void);
+u32 mk_test_shared_version(void);
+#else
+static inline u32 mk_test_handover_major(void) { return 0; }
+static inline u32 mk_test_shared_version(void) { return 0; }
+#endif
+
 /* loader.c */
 struct mk_instance *mk_loader_instance(struct kimage *image);
+void mk_loader_set_boot_data(struct kimage *image, u64 data);
 
 /* Architecture hooks (arch/x86/kernel/multikernel/). */
 int mk_arch_claim_low_slot(struct mk_instance *inst);

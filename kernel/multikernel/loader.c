@@ -31,6 +31,8 @@
 
 /* The instance being loaded; set and cleared under the kexec lock. */
 static struct mk_instance *mk_loading;
+/* What the architecture asked to keep with the image being loaded. */
+static u64 mk_loading_boot_data;
 
 /**
  * mk_loader_instance() - the instance a multikernel image is loaded into
@@ -42,6 +44,18 @@ struct mk_instance *mk_loader_instance(struct kimage *image)
 {
 	WARN_ON_ONCE(image->type != KEXEC_TYPE_MULTIKERNEL || !mk_loading);
 	return mk_loading;
+}
+
+/**
+ * mk_loader_set_boot_data() - keep an architecture value with the image
+ * @image:	a kimage of type KEXEC_TYPE_MULTIKERNEL, being loaded
+ * @data:	the value, found again as &mk_image.boot_data at each start
+ *		(x86: the setup_data chain the bzImage loader built)
+ */
+void mk_loader_set_boot_data(struct kimage *image, u64 data)
+{
+	if (mk_loader_instance(image))
+		mk_loading_boot_data = data;
 }
 
 /**
@@ -113,6 +127,7 @@ static struct mk_image *mk_image_snapshot(struct kimage *image)
 		mki->nr_segments++;
 	}
 	mki->entry = image->start;
+	mki->boot_data = mk_loading_boot_data;
 	return mki;
 
 out_free:
@@ -135,6 +150,7 @@ static int mk_load_image(struct mk_instance *inst, int kernel_fd,
 	image->type = KEXEC_TYPE_MULTIKERNEL;
 
 	mk_loading = inst;
+	mk_loading_boot_data = 0;
 	ret = kimage_file_prepare_segments(image, kernel_fd, initrd_fd,
 					   cmdline_ptr, cmdline_len, flags);
 	if (!ret)
@@ -173,10 +189,14 @@ out:
  * is set. Replaces the instance's image; never touches the image that
  * kexec -e would boot.
  *
- * Return: 0, -EPERM without CAP_SYS_BOOT, -EINVAL for other flags,
- * -ENOENT for an unknown id, -EBUSY while the instance runs or another
- * kexec load is in progress, -ENOEXEC for a file that is not a kernel,
- * or what reading, verifying or placing the image failed with.
+ * Does not count against kexec_load_limit_reboot: the image never
+ * replaces the running kernel.
+ *
+ * Return: 0, -EPERM without CAP_SYS_BOOT or with kexec_load_disabled,
+ * -EINVAL for other flags, -ENOENT for an unknown id, -ENODEV while the
+ * instance is being created or destroyed, -EBUSY while the instance runs
+ * or another kexec load is in progress, -ENOEXEC for a file that is not
+ * a kernel, or what reading, verifying or placing the image failed with.
  */
 int multikernel_kexec_file_load(int kernel_fd, int initrd_fd,
 				unsigned long cmdline_len,
@@ -188,7 +208,7 @@ int multikernel_kexec_file_load(int kernel_fd, int initrd_fd,
 	struct mk_instance *inst;
 	int ret;
 
-	if (!kexec_load_permitted(KEXEC_TYPE_DEFAULT))
+	if (!kexec_load_permitted(KEXEC_TYPE_MULTIKERNEL))
 		return -EPERM;
 	if (flags & ~MK_KEXEC_FLAGS)
 		return -EINVAL;
@@ -197,7 +217,9 @@ int multikernel_kexec_file_load(int kernel_fd, int initrd_fd,
 	if (!inst)
 		return -ENOENT;
 
-	mutex_lock(&inst->lock);
+	ret = mk_instance_lock_live(inst);
+	if (ret)
+		goto out_put;
 	if (inst->state == MK_STATE_STARTING ||
 	    inst->state == MK_STATE_RUNNING ||
 	    inst->state == MK_STATE_STOPPING) {
@@ -221,6 +243,7 @@ int multikernel_kexec_file_load(int kernel_fd, int initrd_fd,
 	kexec_unlock();
 out_unlock:
 	mutex_unlock(&inst->lock);
+out_put:
 	mk_instance_put(inst);
 	return ret;
 }

@@ -24,14 +24,6 @@
 
 #include "internal.h"
 
-/*
- * Records handled per doorbell interrupt, and per run of the work that
- * takes over when there are more: a peer that keeps the ring full cannot
- * keep a CPU in interrupt context.
- */
-#define MK_RX_IRQ_BUDGET	32
-#define MK_RX_WORK_BUDGET	256
-
 static mk_msg_handler_t mk_handlers[MK_MSG_TYPE_MAX];
 
 /**
@@ -55,6 +47,28 @@ int mk_msg_register_handler(enum mk_msg_type type, mk_msg_handler_t handler)
 }
 EXPORT_SYMBOL_GPL(mk_msg_register_handler);
 
+/* Send with tx_lock held. */
+static int mk_channel_send_locked(struct mk_channel *ch, enum mk_msg_type type,
+				  const void *buf, u32 len)
+{
+	int ret;
+
+	lockdep_assert_held(&ch->tx_lock);
+	if (!ch->up)
+		return -EPIPE;
+	ret = mk_ring_send(&ch->tx, type, buf, len);
+	if (ret == -EAGAIN)
+		ch->stats.full++;
+	if (ret)
+		return ret;
+	ch->stats.sent++;
+	if (mk_ring_wants_doorbell(&ch->tx)) {
+		ch->stats.doorbells++;
+		mk_arch_doorbell(ch->peer_hw_id);
+	}
+	return 0;
+}
+
 /**
  * mk_channel_send() - send one message to the peer
  * @ch:		the channel
@@ -71,29 +85,40 @@ int mk_channel_send(struct mk_channel *ch, enum mk_msg_type type,
 		    const void *buf, u32 len)
 {
 	unsigned long flags;
-	bool doorbell = false;
 	int ret;
 
 	spin_lock_irqsave(&ch->tx_lock, flags);
-	if (!ch->up) {
-		ret = -EPIPE;
-	} else {
-		ret = mk_ring_send(&ch->tx, type, buf, len);
-		if (!ret) {
-			ch->stats.sent++;
-			doorbell = mk_ring_wants_doorbell(&ch->tx);
-		} else if (ret == -EAGAIN) {
-			ch->stats.full++;
-		}
-	}
-	if (doorbell) {
-		ch->stats.doorbells++;
-		mk_arch_doorbell(ch->peer_hw_id);
-	}
+	ret = mk_channel_send_locked(ch, type, buf, len);
 	spin_unlock_irqrestore(&ch->tx_lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(mk_channel_send);
+
+/**
+ * mk_channel_try_send() - send one message unless that means waiting
+ * @ch:		the channel
+ * @type:	message type
+ * @buf:	payload
+ * @len:	payload bytes
+ *
+ * For a dying kernel: another CPU may have been stopped while it held
+ * the channel's lock, so this gives up instead of spinning on it.
+ *
+ * Return: as mk_channel_send(), or -EBUSY when the lock was taken.
+ */
+int mk_channel_try_send(struct mk_channel *ch, enum mk_msg_type type,
+			const void *buf, u32 len)
+{
+	unsigned long flags;
+	int ret;
+
+	if (!spin_trylock_irqsave(&ch->tx_lock, flags))
+		return -EBUSY;
+	ret = mk_channel_send_locked(ch, type, buf, len);
+	spin_unlock_irqrestore(&ch->tx_lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_channel_try_send);
 
 /*
  * Take up to @budget records off the receive ring and handle them.
@@ -164,6 +189,7 @@ void mk_channel_init(struct mk_channel *ch, const char *name)
 	ch->name = name;
 	ch->up = false;
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_channel_init);
 
 /**
  * mk_channel_connect() - attach a channel to its rings and open it
@@ -178,7 +204,9 @@ void mk_channel_connect(struct mk_channel *ch, struct mk_ring *tx,
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&ch->tx_lock, flags);
+	/* Both ends change: no drain (rx_lock) and no send (tx_lock) meanwhile. */
+	spin_lock_irqsave(&ch->rx_lock, flags);
+	spin_lock(&ch->tx_lock);
 	if (reset) {
 		mk_ring_init(tx, &ch->tx, NULL, MK_RING_DATA_SIZE);
 		mk_ring_init(rx, NULL, &ch->rx, MK_RING_DATA_SIZE);
@@ -190,8 +218,10 @@ void mk_channel_connect(struct mk_channel *ch, struct mk_ring *tx,
 	ch->error = 0;
 	memset(&ch->stats, 0, sizeof(ch->stats));
 	WRITE_ONCE(ch->up, true);
-	spin_unlock_irqrestore(&ch->tx_lock, flags);
+	spin_unlock(&ch->tx_lock);
+	spin_unlock_irqrestore(&ch->rx_lock, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_channel_connect);
 
 /**
  * mk_channel_disconnect() - close a channel; senders get -EPIPE
@@ -212,6 +242,7 @@ void mk_channel_disconnect(struct mk_channel *ch)
 	spin_unlock_irqrestore(&ch->rx_lock, flags);
 	cancel_work_sync(&ch->rx_work);
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_channel_disconnect);
 
 /**
  * mk_channel_kick() - handle what the peer sent
@@ -233,6 +264,7 @@ void mk_channel_kick(struct mk_channel *ch)
 	if (more)
 		queue_work(system_highpri_wq, &ch->rx_work);
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_channel_kick);
 
 /**
  * mk_ring_empty_for_peer() - has the peer taken everything we sent?

@@ -126,9 +126,10 @@ EXPORT_SYMBOL_IF_KUNIT(mk_ring_send);
  * @size:	bytes at @buf, at least %MK_MSG_MAX_PAYLOAD
  *
  * Return: the payload length (0 is valid) with *@type set, -ENODATA when
- * the ring is empty, -EPROTO when the producer broke the protocol: head
- * beyond the ring, a record crossing the end or @head, a bad length,
- * type or sequence number. After -EPROTO the ring is not usable.
+ * the ring is empty (padding or a gap up to the head is consumed then),
+ * -EPROTO when the producer broke the protocol: head beyond the ring, a
+ * record crossing the end or @head, a bad length, type or sequence
+ * number. After -EPROTO the ring is not usable.
  */
 int mk_ring_recv(struct mk_ring_end *c, u16 *type, void *buf, u32 size)
 {
@@ -140,8 +141,19 @@ int mk_ring_recv(struct mk_ring_end *c, u16 *type, void *buf, u32 size)
 	head = le64_to_cpu(smp_load_acquire(&c->ring->head));
 	for (;;) {
 		avail = head - tail;
-		if (!avail)
+		if (!avail) {
+			/*
+			 * Padding up to head: consume it, or the ring would
+			 * never look empty and the consumer would spin.
+			 */
+			if (tail != c->pos) {
+				c->pos = tail;
+				/* Pairs with the acquire in mk_ring_send(). */
+				smp_store_release(&c->ring->tail,
+						  cpu_to_le64(tail));
+			}
 			return -ENODATA;
+		}
 		if (avail > c->size)
 			return -EPROTO;
 		off = tail % c->size;

@@ -7,13 +7,16 @@
  * and calls mk_spawn_init(). Until the shared area can be mapped for good
  * (an early initcall), the console writes through an early mapping. Then
  * the mailbox opens: the spawn says "ready" twice (kernel booted, /init
- * about to run), beats its heartbeat in the shared header, powers off
+ * about to run), beats its heartbeat in the shared header (one for the
+ * kernel, and one per CPU from a timer pinned to that CPU), powers off
  * when the host asks, and leaves its panic message in the header.
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/console.h>
+#include <linux/cpuhotplug.h>
+#include <linux/percpu.h>
 #include <linux/init.h>
 #include <linux/reboot.h>
 #include <linux/timer.h>
@@ -34,27 +37,50 @@ static void *mk_shared;
 static struct mk_channel mk_chan;
 static struct mk_msgdev mk_dev;
 static struct timer_list mk_heartbeat_timer;
+static DEFINE_PER_CPU(struct timer_list, mk_cpu_beat_timer);
 static struct delayed_work mk_init_watch;
 static struct mk_console_ring *mk_ring;
 static struct mk_console_ring *mk_early_ring;
 /* Serialises console writers and the switch to the final mapping. */
 static DEFINE_RAW_SPINLOCK(mk_ring_lock);
 
+static void mk_ring_write_current(const char *buf, size_t len)
+{
+	struct mk_console_ring *ring = READ_ONCE(mk_ring);
+
+	if (ring)
+		mk_console_ring_write(ring, buf, len);
+}
+
 /**
  * mk_spawn_console_write() - write text to this spawn's console ring
  * @buf:	text
  * @len:	bytes
  *
- * Callable from any context, including NMI-free panic paths.
+ * Callable from any context, including NMI-free panic paths; while an
+ * oops is in progress it does not wait for the lock.
  */
 void mk_spawn_console_write(const char *buf, size_t len)
 {
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&mk_ring_lock, flags);
-	if (mk_ring)
-		mk_console_ring_write(mk_ring, buf, len);
-	raw_spin_unlock_irqrestore(&mk_ring_lock, flags);
+	if (likely(!oops_in_progress)) {
+		raw_spin_lock_irqsave(&mk_ring_lock, flags);
+		mk_ring_write_current(buf, len);
+		raw_spin_unlock_irqrestore(&mk_ring_lock, flags);
+		return;
+	}
+	/*
+	 * An oops or panic may have stopped the CPU that held the lock:
+	 * then write anyway, as the serial consoles do, rather than lose
+	 * the last words.
+	 */
+	if (raw_spin_trylock_irqsave(&mk_ring_lock, flags)) {
+		mk_ring_write_current(buf, len);
+		raw_spin_unlock_irqrestore(&mk_ring_lock, flags);
+		return;
+	}
+	mk_ring_write_current(buf, len);
 }
 
 static void mk_early_console_write(struct console *con, const char *buf,
@@ -103,10 +129,7 @@ void __init mk_spawn_init(const struct mk_spawn_info *info)
  */
 static void mk_spawn_try_send(enum mk_msg_type type, const void *buf, u32 len)
 {
-	if (!spin_trylock(&mk_chan.tx_lock))
-		return;
-	spin_unlock(&mk_chan.tx_lock);
-	mk_channel_send(&mk_chan, type, buf, len);
+	mk_channel_try_send(&mk_chan, type, buf, len);
 }
 
 /**
@@ -180,6 +203,56 @@ static int mk_spawn_panic(struct notifier_block *nb, unsigned long event,
 		mk_spawn_try_send(MK_MSG_PANIC, hdr->panic_msg,
 				  strnlen(hdr->panic_msg, MK_PANIC_MSG_MAX));
 	return NOTIFY_DONE;
+}
+
+/* This CPU's heartbeat in the shared header, or NULL if it is not listed. */
+static __le64 *mk_cpu_beat_slot(unsigned int cpu)
+{
+	const struct mk_spawn_info *info = multikernel_spawn;
+	struct mk_shared_header *hdr = mk_shared;
+	u32 hw_id = mk_arch_cpu_hw_id(cpu), i;
+
+	for (i = 0; i < info->nr_cpus; i++)
+		if (info->apic_ids[i] == hw_id)
+			return &hdr->cpu_beat[i];
+	return NULL;
+}
+
+static void mk_set_cpu_beat(unsigned int cpu, u64 beat)
+{
+	__le64 *slot = mk_cpu_beat_slot(cpu);
+
+	if (slot)
+		WRITE_ONCE(*slot, cpu_to_le64(beat));
+}
+
+/* Runs on the CPU it beats for: a CPU that stops, stops beating. */
+static void mk_spawn_cpu_beat(struct timer_list *t)
+{
+	__le64 *slot = mk_cpu_beat_slot(smp_processor_id());
+
+	if (slot)
+		WRITE_ONCE(*slot, cpu_to_le64(le64_to_cpu(READ_ONCE(*slot)) + 1));
+	mod_timer(t, jiffies + msecs_to_jiffies(MK_HEARTBEAT_MS));
+}
+
+static int mk_spawn_cpu_online(unsigned int cpu)
+{
+	struct timer_list *t = per_cpu_ptr(&mk_cpu_beat_timer, cpu);
+
+	mk_set_cpu_beat(cpu, 1);
+	timer_setup(t, mk_spawn_cpu_beat, TIMER_PINNED);
+	t->expires = jiffies + msecs_to_jiffies(MK_HEARTBEAT_MS);
+	add_timer_on(t, cpu);
+	return 0;
+}
+
+/* Taken down on purpose: the host stops expecting its beat. */
+static int mk_spawn_cpu_offline(unsigned int cpu)
+{
+	timer_delete_sync(per_cpu_ptr(&mk_cpu_beat_timer, cpu));
+	mk_set_cpu_beat(cpu, MK_CPU_BEAT_OFFLINE);
+	return 0;
 }
 
 static void mk_spawn_heartbeat(struct timer_list *t)
@@ -264,9 +337,13 @@ static int __init mk_spawn_map_shared(void)
 	if (mk_arch_doorbell_init(mk_spawn_doorbell))
 		pr_err("no doorbell: messages from the host will be late\n");
 
-	timer_setup(&mk_heartbeat_timer, mk_spawn_heartbeat, 0);
+	/* On the boot CPU, which a spawn cannot take offline. */
+	timer_setup(&mk_heartbeat_timer, mk_spawn_heartbeat, TIMER_PINNED);
 	mod_timer(&mk_heartbeat_timer,
 		  jiffies + msecs_to_jiffies(MK_HEARTBEAT_MS));
+	if (cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "multikernel/spawn:beat",
+			      mk_spawn_cpu_online, mk_spawn_cpu_offline) < 0)
+		pr_err("no per-CPU heartbeats: the host cannot tell a wedged CPU\n");
 	return 0;
 }
 early_initcall(mk_spawn_map_shared);

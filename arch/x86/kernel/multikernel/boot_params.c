@@ -7,8 +7,9 @@
  * owns: the e820 map lists its low-memory slot and its RAM as usable and
  * the shared area as reserved, nothing else. No ACPI, EFI, EDD or video
  * information is passed on: the spawn must not find the host's firmware
- * tables. The only setup_data is the multikernel record in the shared
- * area, rewritten by the host at every start.
+ * tables. The first setup_data is the multikernel record in the shared
+ * area, rewritten by the host at every start; it links to the entries
+ * the bzImage loader made (RNG seed, IMA measurement log).
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
@@ -63,6 +64,11 @@ int multikernel_setup_boot_params(struct kimage *image,
 		mk_e820_add(params, inst->shared_base, MK_SHARED_SIZE,
 			    E820_TYPE_RESERVED);
 
+	/*
+	 * The loader may have chained setup_data (RNG seed, IMA log) in
+	 * this buffer: the multikernel record goes first and links to it.
+	 */
+	mk_loader_set_boot_data(image, params->hdr.setup_data);
 	params->hdr.setup_data = inst->shared_base + MK_SHARED_HANDOVER;
 	return 0;
 }

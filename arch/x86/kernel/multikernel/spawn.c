@@ -16,6 +16,7 @@
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/acpi.h>
+#include <linux/console.h>
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
@@ -25,6 +26,7 @@
 #include <linux/serial_8250.h>
 #include <asm/apic.h>
 #include <asm/bootparam.h>
+#include <asm/cmdline.h>
 #include <asm/cpu.h>
 #include <asm/hypervisor.h>
 #include <asm/i8259.h>
@@ -197,9 +199,22 @@ static void __init mk_spawn_serial_init(void)
 static inline void mk_spawn_serial_init(void) { }
 #endif
 
+/* Longest console= value looked at: only whether there is one counts. */
+#define MK_CONSOLE_ARG_MAX	32
+
 static void __init mk_spawn_console_init(u64 shared_base)
 {
 	struct mk_console_ring *ring;
+	char arg[MK_CONSOLE_ARG_MAX];
+
+	/*
+	 * Without console= the kernel would pick the first console that
+	 * registers, the dummy VT, and the ring would go quiet after early
+	 * boot: make the ring (hvc0) the default, as Xen does for its own.
+	 */
+	if (cmdline_find_option(boot_command_line, "console", arg,
+				sizeof(arg)) < 0)
+		add_preferred_console("hvc", 0, NULL);
 
 	ring = early_memremap(shared_base + MK_SHARED_CONSOLE,
 			      sizeof(*ring) + MK_CONSOLE_DATA_SIZE);

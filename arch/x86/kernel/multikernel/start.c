@@ -183,7 +183,11 @@ static int mk_write_trampoline(struct mk_instance *inst)
 	unsigned int nr_pd = 0;
 	int ret;
 
-	memset(base, 0, MK_TR_PD + MK_TR_MAX_PD * PAGE_SIZE);
+	/*
+	 * The whole slot: the spawn had it as RAM, and the next instance
+	 * with this id must not find what the last one left there.
+	 */
+	memset(base, 0, inst->low_size);
 	memcpy(base, mk_trampoline, mk_trampoline_end - mk_trampoline);
 
 	gdt[1] = MK_GDT_CS32;
@@ -209,7 +213,10 @@ static int mk_write_trampoline(struct mk_instance *inst)
 	return ret;
 }
 
-/* The x86 boot record in the shared area: a setup_data for the FDT. */
+/*
+ * The x86 boot record in the shared area: a setup_data for the FDT, first
+ * in the chain that boot_params points to.
+ */
 static void mk_write_setup_data(struct mk_instance *inst)
 {
 	struct setup_data *sd = phys_to_virt(inst->shared_base +
@@ -218,11 +225,23 @@ static void mk_write_setup_data(struct mk_instance *inst)
 
 	BUILD_BUG_ON(sizeof(*sd) + sizeof(*payload) >
 		     MK_SHARED_FDT - MK_SHARED_HANDOVER);
-	sd->next = 0;
+	/* Then what the bzImage loader chained: RNG seed, IMA log. */
+	sd->next = inst->image->boot_data;
 	sd->type = SETUP_MULTIKERNEL;
 	sd->len = sizeof(*payload);
 	payload->fdt_addr = cpu_to_le64(inst->shared_base + MK_SHARED_FDT);
 	payload->fdt_size = cpu_to_le64(inst->handover_size);
+}
+
+/*
+ * Write the ICR once the previous IPI from this CPU was accepted: an
+ * xAPIC drops a command written while one is still pending (an x2APIC
+ * needs no wait, and apic_wait_icr_idle() does nothing there).
+ */
+static void mk_icr_write(u32 low, u32 apicid)
+{
+	apic_wait_icr_idle();
+	apic_icr_write(low, apicid);
 }
 
 static void mk_send_init(u32 apicid)
@@ -230,15 +249,15 @@ static void mk_send_init(u32 apicid)
 	unsigned long flags;
 
 	local_irq_save(flags);
-	apic_icr_write(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT,
-		       apicid);
+	mk_icr_write(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT,
+		     apicid);
 	safe_apic_wait_icr_idle();
 	local_irq_restore(flags);
 
 	udelay(MK_INIT_ASSERT_US);
 
 	local_irq_save(flags);
-	apic_icr_write(APIC_INT_LEVELTRIG | APIC_DM_INIT, apicid);
+	mk_icr_write(APIC_INT_LEVELTRIG | APIC_DM_INIT, apicid);
 	safe_apic_wait_icr_idle();
 	local_irq_restore(flags);
 }
@@ -251,7 +270,7 @@ static int mk_send_startup(u32 apicid, phys_addr_t start)
 
 	for (i = 0; i < MK_SIPI_COUNT && !status; i++) {
 		local_irq_save(flags);
-		apic_icr_write(APIC_DM_STARTUP | (start >> PAGE_SHIFT), apicid);
+		mk_icr_write(APIC_DM_STARTUP | (start >> PAGE_SHIFT), apicid);
 		status = safe_apic_wait_icr_idle();
 		local_irq_restore(flags);
 		udelay(MK_SIPI_DELAY_US);
@@ -325,7 +344,7 @@ void mk_arch_doorbell(u32 hw_id)
 	unsigned long flags;
 
 	local_irq_save(flags);
-	apic_icr_write(APIC_DM_FIXED | X86_PLATFORM_IPI_VECTOR, hw_id);
+	mk_icr_write(APIC_DM_FIXED | X86_PLATFORM_IPI_VECTOR, hw_id);
 	local_irq_restore(flags);
 }
 

@@ -134,6 +134,10 @@ TEST_F(bad_input, bad_memory_is_invalid_or_too_big)
 	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, "x cpus=2 memory=lots"));
 	EXPECT_EQ(-EINVAL, mk_write_file(CREATE, "x cpus=2"));
 	EXPECT_EQ(-ENOSPC, mk_write_file(CREATE, "x cpus=2 memory=64G"));
+	/* Near 2^64: must not wrap to a small size when rounded up. */
+	EXPECT_EQ(-ENOSPC, mk_write_file(CREATE,
+					 "x cpus=2 memory=18446744073709551615"));
+	EXPECT_TRUE(mk_dmesg_has("is more than the whole pool"));
 	EXPECT_EQ(-ENOSPC, mk_write_file(CREATE, "x cpus=2 memory=1G"));
 }
 
@@ -186,6 +190,25 @@ TEST_F_TIMEOUT(bad_input, running_instance_refuses_load_destroy_and_online,
 	/* Stopped gives the CPU back: the teardown's pool/cpus check knows. */
 	ASSERT_EQ(0, mk_inst_write("own", "control", "start"));
 	ASSERT_TRUE(mk_wait_state("own", "running", MK_TIMEOUT_S));
+}
+
+#define LOAD_LIMIT	"/proc/sys/kernel/kexec_load_limit_reboot"
+/* The limit can only be lowered: high enough for every later test. */
+#define LOAD_LIMIT_SET	"100000"
+#define LOADS		5
+
+/* The limit is about replacing this kernel, which instance loads never do. */
+TEST_F_TIMEOUT(bad_input, instance_loads_leave_the_kexec_reboot_limit_alone,
+	       300)
+{
+	char limit[32];
+	int i;
+
+	ASSERT_EQ(0, mk_write_file(LOAD_LIMIT, LOAD_LIMIT_SET));
+	for (i = 0; i < LOADS; i++)
+		EXPECT_EQ(0, mk_load(inst_id("own"), MK_KERNEL, MK_INITRD));
+	ASSERT_EQ(0, mk_read_file(LOAD_LIMIT, limit, sizeof(limit)));
+	EXPECT_STREQ(LOAD_LIMIT_SET, limit);
 }
 
 TEST_F(bad_input, non_root_is_refused)

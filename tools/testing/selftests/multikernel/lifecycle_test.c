@@ -100,8 +100,26 @@ TEST_F_TIMEOUT(host, two_instances_run_side_by_side, 300)
 	EXPECT_TRUE(mk_wait_console("b", "spawn 'b' (instance", line,
 				    sizeof(line), 1));
 	EXPECT_FALSE(mk_wait_console("a", "spawn 'b'", line, sizeof(line), 0));
+	EXPECT_FALSE(mk_wait_console("b", "spawn 'a'", line, sizeof(line), 0));
 	EXPECT_TRUE(mk_wait_state("a", "running", 1));
 	EXPECT_TRUE(mk_wait_state("b", "running", 1));
+}
+
+/*
+ * As a user types it: no console= at all. The console must still be the
+ * ring, from the first line to /init's output, not the dummy VT.
+ */
+TEST_F_TIMEOUT(host, spawn_without_console_arg_still_logs_to_the_ring, 300)
+{
+	int nproc;
+	long mem;
+
+	ASSERT_EQ(0, mk_sh("mkctl run a --cpus 2-3 --memory " SPAWN_MEM
+			   " --kernel " MK_KERNEL " --initrd " MK_INITRD
+			   " --cmdline 'kunit.enable=0' --offline --wait=%d",
+			   MK_TIMEOUT_S));
+	ASSERT_TRUE(spawn_init_line("a", &nproc, &mem));
+	EXPECT_EQ(2, nproc);
 }
 
 TEST_F_TIMEOUT(host, kill_gives_cpu_and_memory_back, 300)

@@ -21,6 +21,8 @@
 #define UNKNOWN_MAJOR	"unsupported handover major version"
 #define SHARED_VERSION	"/sys/kernel/debug/multikernel/shared_version"
 #define UNKNOWN_SHARED	"unsupported shared area version"
+/* A version neither the handover FDT nor the shared area will ever have. */
+#define UNKNOWN_VERSION	"99"
 
 static int mk_run_action(const char *cpus, const char *action)
 {
@@ -234,14 +236,21 @@ TEST_F_TIMEOUT(spawn, stop_ignored_ends_in_kill, 300)
  * Start a serving spawn on CPU 3, have it run @cmd, and expect the host
  * to call it crashed for @reason ("exit_reason ...\n").
  */
-static void spawn_crashes(struct __test_metadata *_metadata, const char *cmd,
-			  const char *reason)
+static void spawn_crashes_on(struct __test_metadata *_metadata,
+			     const char *cpus, const char *cmd,
+			     const char *reason)
 {
-	ASSERT_EQ(0, mk_run_action("3", "serve"));
+	ASSERT_EQ(0, mk_run_action(cpus, "serve"));
 	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
 	ASSERT_EQ(0, serve(cmd));
 	ASSERT_TRUE(mk_wait_state("a", "crashed", MK_TIMEOUT_S));
 	EXPECT_TRUE(stats_has("a", reason));
+}
+
+static void spawn_crashes(struct __test_metadata *_metadata, const char *cmd,
+			  const char *reason)
+{
+	spawn_crashes_on(_metadata, "3", cmd, reason);
 }
 
 TEST_F_TIMEOUT(spawn, panic_is_crashed_with_oops_and_restart_works, 300)
@@ -255,7 +264,7 @@ TEST_F_TIMEOUT(spawn, panic_is_crashed_with_oops_and_restart_works, 300)
 }
 
 /*
- * Make the next start claim version 2 through the host's debugfs @hook:
+ * Make the next start claim version 99 through the host's debugfs @hook:
  * the spawn must refuse to boot with @reason, which reaches stats and the
  * log at once; with the real version back, a restart boots.
  */
@@ -265,7 +274,7 @@ static void refuses_version(struct __test_metadata *_metadata,
 	char line[128];
 
 	snprintf(line, sizeof(line), "panic_message %s", reason);
-	ASSERT_EQ(0, mk_write_file(hook, "2"));
+	ASSERT_EQ(0, mk_write_file(hook, UNKNOWN_VERSION));
 	/* No --wait: run would undo the create when the start fails. */
 	ASSERT_EQ(0, mk_sh("mkctl run a --cpus 3 --memory 128M --kernel " MK_KERNEL
 			   " --initrd " MK_INITRD " --cmdline '" MK_CMDLINE "' --offline"));
@@ -296,6 +305,19 @@ TEST_F_TIMEOUT(spawn, hang_with_interrupts_off_is_caught_by_heartbeat, 300)
 	/* INIT reset the CPU: the host can have it back. */
 	EXPECT_EQ(0, mk_cpu_set_online(3, true));
 	EXPECT_EQ(0, mk_sh("taskset -c 3 true"));
+}
+
+/*
+ * One CPU of two wedged, the other fine: the kernel's heartbeat goes on
+ * (its timer runs on the other CPU), but that CPU's own does not.
+ */
+TEST_F_TIMEOUT(spawn, hang_of_one_cpu_of_two_is_caught_by_its_heartbeat, 300)
+{
+	spawn_crashes_on(_metadata, "2-3", "hang-cpu 1\n",
+			 "exit_reason heartbeat-lost\n");
+	EXPECT_TRUE(stats_has("a", "stalled_cpu 3\n"));
+	EXPECT_EQ(0, mk_cpu_set_online(2, true));
+	EXPECT_EQ(0, mk_cpu_set_online(3, true));
 }
 
 TEST_F_TIMEOUT(spawn, corrupt_ring_is_protocol_error_and_host_goes_on, 300)

@@ -237,11 +237,13 @@ static inline bool mk_wait_state(const char *name, const char *state,
 	char buf[32];
 	int i;
 
-	for (i = 0; i < timeout_s * 10; i++) {
+	/* At least one look, also with a timeout of 0. */
+	for (i = 0; i <= timeout_s * 10; i++) {
 		if (!mk_inst_read(name, "state", buf, sizeof(buf)) &&
 		    !strcmp(buf, state))
 			return true;
-		usleep(100000);
+		if (i < timeout_s * 10)
+			usleep(100000);
 	}
 	return false;
 }
@@ -257,7 +259,8 @@ static inline bool mk_wait_console(const char *name, const char *needle,
 	char *hit, *end;
 	int i;
 
-	for (i = 0; i < timeout_s * 10; i++) {
+	/* At least one look, also with a timeout of 0. */
+	for (i = 0; i <= timeout_s * 10; i++) {
 		if (!mk_inst_read(name, "console", con, sizeof(con))) {
 			hit = strstr(con, needle);
 			if (hit) {
@@ -266,7 +269,8 @@ static inline bool mk_wait_console(const char *name, const char *needle,
 				return true;
 			}
 		}
-		usleep(100000);
+		if (i < timeout_s * 10)
+			usleep(100000);
 	}
 	return false;
 }
@@ -302,6 +306,12 @@ static inline int mk_ask(const char *dev, const char *cmd, char *reply,
 fail:
 	close(fd);
 	return -EIO;
+}
+
+/* Did the kernel log @needle (a fixed string) among its last lines? */
+static inline bool mk_dmesg_has(const char *needle)
+{
+	return !mk_sh("dmesg | tail -n 50 | grep -qF -- '%s'", needle);
 }
 
 static inline int mk_cpu_set_online(int cpu, bool online)

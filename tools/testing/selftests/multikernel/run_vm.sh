@@ -40,7 +40,7 @@ done
 qemu=(qemu-system-x86_64 -machine q35 -cpu max -accel "${ACCEL:-tcg}"
       -smp "$smp" -m "$mem" -nographic -no-reboot -nic none
       -kernel "$kernel" -initrd "$initrd"
-      -append "console=ttyS0 panic=-1 $append")
+      -append "console=ttyS0 panic=-1 log_buf_len=8M $append")
 if [ -n "$com2" ]; then
 	# An explicit -serial replaces -nographic's default COM1 on stdio.
 	qemu+=(-serial mon:stdio -serial "file:$com2")
