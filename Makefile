@@ -17,19 +17,27 @@ BZIMAGE		:= $(OBJ)/arch/x86/boot/bzImage
 TOOLS_OUT	:= $(BUILD)/tools
 SELFTESTS_OUT	:= $(BUILD)/selftests
 INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
+# The debug tier's kernel: the same fragment plus lockdep, KASAN, UBSAN,
+# kmemleak... (configs/debug.config), for host and spawns.
+DEBUG_OBJ	:= $(BUILD)/obj-debug
+DEBUG_FRAGS	:= $(CONFIG_FRAGS) $(TOP)/configs/debug.config
+DEBUG_BZIMAGE	:= $(DEBUG_OBJ)/arch/x86/boot/bzImage
+DEBUG_INITRAMFS	:= $(BUILD)/initramfs-debug.cpio.gz
 JOBS		?= $(shell echo $$(( $$(nproc) + 1 )))
 
 # ccache keeps its cache outside build/ so that fresh clones on this
 # machine (CI) reuse it.
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
-KMAKE		:= $(MAKE) -C $(SRC) O=$(OBJ) CC="ccache gcc" HOSTCC="ccache gcc"
+KMAKE_ANY	:= $(MAKE) -C $(SRC) CC="ccache gcc" HOSTCC="ccache gcc"
+KMAKE		:= $(KMAKE_ANY) O=$(OBJ)
 
-.PHONY: help deps tree kernel tools selftests initramfs run test bench check check-configs \
-	series check-series clean
+.PHONY: help deps tree kernel kernel-debug tools selftests initramfs initramfs-debug \
+	run test bench check check-configs series check-series clean
 
 help:
 	@echo "make deps       install the Debian packages the project needs"
 	@echo "make kernel     unpack linux-source-6.12, apply patches/ and the overlay, build bzImage"
+	@echo "make kernel-debug  the same kernel with configs/debug.config (lockdep, KASAN, ...)"
 	@echo "make tools      build mkctl (static) and the kselftests"
 	@echo "make initramfs  busybox initramfs with mkctl and the kselftests"
 	@echo "make run        boot the QEMU demo (interactive shell when stdin is a terminal)"
@@ -63,11 +71,22 @@ tools: kernel
 initramfs: tools
 	@$(TOP)/scripts/mkinitramfs.sh $(INITRAMFS) $(TOOLS_OUT) $(SELFTESTS_OUT)
 
+kernel-debug: tree
+	@$(TOP)/scripts/configure.sh $(SRC) $(DEBUG_OBJ) $(DEBUG_FRAGS)
+	+@$(KMAKE_ANY) O=$(DEBUG_OBJ) -s -j$(JOBS) bzImage
+	@echo "kernel-debug: $(DEBUG_BZIMAGE)"
+
+# The test initramfs with the debug kernel as the spawns' /boot/bzImage.
+initramfs-debug: tools kernel-debug
+	@MK_SPAWN_BZIMAGE=$(DEBUG_BZIMAGE) $(TOP)/scripts/mkinitramfs.sh \
+		$(DEBUG_INITRAMFS) $(TOOLS_OUT) $(SELFTESTS_OUT)
+
 run: kernel initramfs
 	@$(TOP)/scripts/run-demo.sh $(BZIMAGE) $(INITRAMFS)
 
-test: kernel initramfs
-	@$(TOP)/scripts/test.sh $(BZIMAGE) $(INITRAMFS) $(TOOLS_OUT)
+test: kernel initramfs initramfs-debug
+	@DEBUG_BZIMAGE=$(DEBUG_BZIMAGE) DEBUG_INITRAMFS=$(DEBUG_INITRAMFS) \
+		$(TOP)/scripts/test.sh $(BZIMAGE) $(INITRAMFS) $(TOOLS_OUT)
 
 bench: kernel initramfs
 	@$(TOP)/scripts/bench.sh $(BZIMAGE) $(INITRAMFS)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mkinitramfs.sh OUT TOOLS_DIR SELFTESTS_DIR
+# [MK_SPAWN_BZIMAGE=FILE] mkinitramfs.sh OUT TOOLS_DIR SELFTESTS_DIR
 #
 # Build the host's initramfs: busybox-static, mkctl and its man page, the
 # multikernel kselftests and the sysfs ABI document they check, the VM
@@ -20,7 +20,8 @@ vmdir=$top/tools/testing/selftests/multikernel/vm
 [ -x "$gen" ] || { echo "mkinitramfs: $gen missing: run 'make kernel' first" >&2; exit 1; }
 [ -x "$busybox" ] || { echo "mkinitramfs: $busybox missing: run 'make deps'" >&2; exit 1; }
 
-bzimage=$top/build/obj/arch/x86/boot/bzImage
+# MK_SPAWN_BZIMAGE: another kernel for the spawns (the debug tier's).
+bzimage=${MK_SPAWN_BZIMAGE:-$top/build/obj/arch/x86/boot/bzImage}
 list=$(mktemp)
 spawn_list=$(mktemp)
 spawn_cpio=$(dirname "$out")/spawn.cpio.gz

@@ -25,7 +25,8 @@ in the log (the serial console, the MKDMESG dump of the host's log, the
 MKSPAWN-CONSOLE sections with the spawns' consoles) is free of warnings,
 oopses, BUGs, sanitizer and lockdep reports, stalls and lockups; a host
 panic counts too, a spawn's panic only when it is not one a test asked
-for (sysrq).
+for (sysrq). In a MKKMEMLEAK section (the debug tier's kmemleak report),
+a leaked object whose backtrace names our code fails it too.
 """
 import re
 import sys
@@ -44,11 +45,12 @@ SPLAT = re.compile(
     r"inconsistent lock state|suspicious RCU usage|"
     r"rcu: INFO: .*stall|rcu_.* self-detected stall|"
     r"soft lockup|hard LOCKUP|blocked for more than \d+ seconds|"
-    r"kmemleak: \d+ new suspected memory leaks|"
     r"list_(add|del) corruption|Kernel panic")
 # Panics the tests cause on purpose, in a spawn's console only.
 SPAWN_EXPECTED = re.compile(r"Kernel panic - not syncing: sysrq triggered crash")
 SPLAT_CONTEXT = 12
+# kmemleak reports anyone's leaks; only ours fail (the MKKMEMLEAK dump).
+KMEMLEAK_OURS = re.compile(r"\bmk_|multikernel")
 
 
 def tail(lines, n=40):
@@ -118,9 +120,30 @@ def find_splats(lines):
     return hits
 
 
+def our_leaks(raw):
+    """The kmemleak reports in the MKKMEMLEAK dump that name our code."""
+    try:
+        start, end = raw.index("MKKMEMLEAK-BEGIN"), raw.index("MKKMEMLEAK-END")
+    except ValueError:
+        return []
+    leaks, block = [], []
+    for l in raw[start + 1:end] + ["unreferenced object"]:
+        if l.startswith("unreferenced object"):
+            if any(KMEMLEAK_OURS.search(b) for b in block):
+                leaks.append(block)
+            block = []
+        block.append(l)
+    return leaks
+
+
 def count_splats(name, path, raw):
     """The --splats result: one pass, or one failure with the splat."""
     hits = find_splats(raw)
+    for leak in our_leaks(raw):
+        print("  FAIL %s: kmemleak reports our code:" % name)
+        print("\n".join("    | " + l for l in leak[:SPLAT_CONTEXT]))
+        print("COUNTS 0 1 0")
+        return
     if "MKDMESG-END" not in raw:
         print("  FAIL %s: no kernel log dump (MKDMESG-END) in %s: the run died?"
               % (name, path))

@@ -21,14 +21,26 @@
 #             there every time, and the kernel moved
 #   kexec     plain kexec -s -l/-e into the same bzImage with an instance
 #             loaded, proven by a second boot (vm/kexec-test)
+#   debug     the selftests again with the debug kernel (configs/debug.config:
+#             lockdep, KASAN, UBSAN, kmemleak...) as host and spawns; no
+#             splat, and kmemleak reports nothing of ours
+#   splats    per QEMU run with selftests: no kernel splat in the host's log
+#             or in any spawn's console
+#   qemu      every QEMU run exited 0 after its own power off
 set -uo pipefail
 
 bzimage=$1 initramfs=$2 tools=$3
+# The debug tier's kernel and initramfs (make test passes them).
+debug_bzimage=${DEBUG_BZIMAGE:-}
+debug_initramfs=${DEBUG_INITRAMFS:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
 logs=$top/build/test-logs
 runvm=$top/tools/testing/selftests/multikernel/run_vm.sh
 count=$top/scripts/tap-count.py
 VM_TIMEOUT=${VM_TIMEOUT:-900}
+DEBUG_VM_TIMEOUT=${DEBUG_VM_TIMEOUT:-2400}
+# The debug tier runs every selftest binary (see the README for times).
+debug_selftests=${DEBUG_SELFTESTS:-pool_test,lifecycle_test,bad_input_test,mailbox_test,device_test,concurrency_test}
 POOL=1G
 
 mkdir -p "$logs"
@@ -61,14 +73,15 @@ rm -f "$com2"
 
 # vm NAME ARGS [run_vm.sh options]: boot the host kernel; a timeout adds a
 # line the counter sees. Every run's exit status and whether the machine
-# powered off by itself are kept for the qemu tier.
+# powered off by itself are kept for the qemu tier. VM_KERNEL and
+# VM_INITRAMFS boot another kernel (the debug tier's).
 qemu_runs=()
 vm() {
 	local name=$1 args=$2 start rc
 	shift 2
 	start=$(date +%s)
-	"$runvm" -k "$bzimage" -i "$initramfs" -t "$VM_TIMEOUT" -l "$logs/$name.log" \
-		-a "$args" "$@" >/dev/null
+	"$runvm" -k "${VM_KERNEL:-$bzimage}" -i "${VM_INITRAMFS:-$initramfs}" \
+		-t "$VM_TIMEOUT" -l "$logs/$name.log" -a "$args" "$@" >/dev/null
 	rc=$?
 	[ "$rc" -eq 124 ] && echo "QEMU killed after ${VM_TIMEOUT}s timeout" >>"$logs/$name.log"
 	echo "vm $name: exit $rc after $(( $(date +%s) - start ))s" >&2
@@ -94,7 +107,7 @@ qemu_tap() {
 }
 
 MKCTL="$tools/mkctl" "$top/tools/multikernel/tests/mkctl_test.sh" >"$logs/mkctl.log" 2>&1
-tally mkctl "$logs/mkctl.log"
+tally mkctl "$logs/mkctl.log" --no-skip
 
 # nokaslr: a randomly placed kernel can split 2G of RAM so that no 1G
 # piece is left for the pool (about 1 boot in 20); the kexec tier below
@@ -102,7 +115,7 @@ tally mkctl "$logs/mkctl.log"
 selftests=pool_test,lifecycle_test,bad_input_test,mailbox_test,device_test,concurrency_test
 vm host "multikernel_pool=$POOL nokaslr kunit.filter_glob=multikernel* mktest.run=$selftests" \
 	-d "$disk" -c "$com2"
-tally kunit "$logs/host.log" --between "KTAP version 1" "MKTEST-BEGIN"
+tally kunit "$logs/host.log" --between "KTAP version 1" "MKTEST-BEGIN" --no-skip
 # The host has all the selftests need: a skip there is a broken run. Each
 # binary must run to its plan; no kernel splat in the host or any spawn.
 tally selftests "$logs/host.log" --between "MKTEST-BEGIN" "MKTEST-END" --no-skip \
@@ -116,18 +129,18 @@ if [ "$uart_order" = "MKUART-SPAWN MKUART-HOST " ]; then
 else
 	echo "not ok 1 com2_got_the_spawn_line_then_the_host_line # got '$uart_order'"
 fi | { echo "1..1"; cat; } >"$logs/uart.tap"
-tally uart "$logs/uart.tap"
+tally uart "$logs/uart.tap" --no-skip
 
 # The hooks in existing kernel files must build away without the feature,
 # our code must build in a distro config, and sparse must be quiet.
 "$top/scripts/check-configs.sh" "$top/build/linux" >"$logs/configs.tap" 2>"$logs/configs.log"
-tally configs "$logs/configs.tap"
+tally configs "$logs/configs.tap" --no-skip
 grep -q '^not ok' "$logs/configs.tap" &&
 	{ grep '^#' "$logs/configs.tap"; tail -n 30 "$logs/configs.log"; } | sed 's/^/    | /'
 
 # The format-patch series: applies, gives the same tree, each patch builds.
 "$top/scripts/check-series.sh" "$top/build/linux" >"$logs/series.tap" 2>"$logs/series.log"
-tally series "$logs/series.tap"
+tally series "$logs/series.tap" --no-skip
 grep -q '^not ok' "$logs/series.tap" && grep '^#' "$logs/series.tap" | head -n 30 | sed 's/^/    | /'
 
 for bad in 1G@1M 64G; do
@@ -156,7 +169,7 @@ if [ "$moved" -ge 2 ]; then
 else
 	echo "not ok 1 kaslr_moved_the_kernel_between_boots # kernel code at: '${kaslr_at[*]}'"
 fi | { echo "1..1"; cat; } >"$logs/kaslr.tap"
-tally kaslr "$logs/kaslr.tap"
+tally kaslr "$logs/kaslr.tap" --no-skip
 
 # Plain kexec into the same bzImage, two boots per QEMU run: with an
 # instance loaded, and with its spawn running (the host kills its spawns
@@ -164,12 +177,32 @@ tally kaslr "$logs/kaslr.tap"
 # to fit in about 1 boot in 20, and both boots must reserve it.
 for mode in ${KEXEC_MODES:-loaded running}; do
 	vm "kexec-$mode" "multikernel_pool=512M kunit.enable=0 mktest.kexec=$mode" -t 300
-	tally kexec "$logs/kexec-$mode.log" --between "MKTEST-BEGIN" "MKTEST-END"
+	tally kexec "$logs/kexec-$mode.log" --between "MKTEST-BEGIN" "MKTEST-END" --no-skip
 done
+
+# The debug kernel, host and spawns: the selftests again, with lockdep,
+# KASAN, UBSAN and kmemleak watching; any report fails the splats line.
+# device_test needs the disk, which the main run's tests wrote: it gets
+# a fresh one.
+if [ -n "$debug_bzimage" ] && [ -n "$debug_initramfs" ]; then
+	{ echo "MKDISK-PATTERN-1"; yes "multikernel handover test disk"; } |
+		head -c "$disk_size" >"$disk"
+	rm -f "$com2"
+	VM_KERNEL=$debug_bzimage VM_INITRAMFS=$debug_initramfs VM_TIMEOUT=$DEBUG_VM_TIMEOUT \
+		vm debug "multikernel_pool=$POOL nokaslr kunit.filter_glob=multikernel* mktest.run=$debug_selftests mktest.kmemleak=1" \
+		-d "$disk" -c "$com2"
+	tally debug "$logs/debug.log" --between "MKTEST-BEGIN" "MKTEST-END" --no-skip \
+		--binaries "$debug_selftests"
+	tally splats "$logs/debug.log" --splats
+else
+	echo "1..1" >"$logs/debug.tap"
+	echo "not ok 1 debug_tier_ran # no DEBUG_BZIMAGE/DEBUG_INITRAMFS (run make test)" >>"$logs/debug.tap"
+	tally debug "$logs/debug.tap"
+fi
 
 # Every QEMU run ended as it should.
 qemu_tap >"$logs/qemu.tap"
-tally qemu "$logs/qemu.tap"
+tally qemu "$logs/qemu.tap" --no-skip
 
 line="$total_pass passed, $total_fail failed"
 [ "$total_skip" -gt 0 ] && line="$line, $total_skip skipped"

@@ -86,6 +86,11 @@ enum mk_exit_reason {
  *		the CPU has not come up, %MK_CPU_BEAT_OFFLINE once the spawn
  *		took it down. The host declares the spawn dead when the beat
  *		of a CPU that is up stops moving.
+ * @park_request: %MK_PARK_REQUEST once the host wants every CPU of the
+ *		spawn parked; written by the host before its park NMIs
+ * @cpu_parked:	%MK_CPU_PARKED once that CPU (same order as @cpu_beat)
+ *		has left VMX/SVM operation and halts for good, where INIT
+ *		resets it; written by the CPU itself
  *
  * The host writes the header before each start; afterwards the spawn
  * only writes @exit_reason, then @spawn_state with release semantics.
@@ -99,10 +104,14 @@ struct mk_shared_header {
 	__le64 heartbeat;
 	char panic_msg[MK_PANIC_MSG_MAX];
 	__le64 cpu_beat[MK_SPAWN_MAX_CPUS];
+	__le32 park_request;
+	__le32 cpu_parked[MK_SPAWN_MAX_CPUS];
 };
 
 /* mk_shared_header.cpu_beat of a CPU the spawn took offline itself. */
 #define MK_CPU_BEAT_OFFLINE	U64_MAX
+#define MK_PARK_REQUEST		0x4b524150	/* "PARK" */
+#define MK_CPU_PARKED		0x444b5250	/* "PRKD" */
 
 /**
  * struct mk_setup_data - payload of the %SETUP_MULTIKERNEL setup_data

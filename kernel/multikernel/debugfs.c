@@ -21,10 +21,13 @@
  *   hang	write anything: spin on this CPU with interrupts off
  *   scribble	write anything: corrupt the spawn-to-host ring
  *   rx_pause	write 1/0: stop/resume taking messages off the host ring
+ *   ignore_park write N: the next N park NMIs of the host's kill are
+ *		ignored, as by a CPU held in VMX operation or SMM
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
 
+#include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/init.h>
@@ -74,6 +77,39 @@ u32 mk_test_shared_version(void)
 {
 	return READ_ONCE(mk_shared_version);
 }
+
+/* Spawn: park requests (NMIs) still to ignore, to play a wedged CPU. */
+static atomic_t mk_ignore_park = ATOMIC_INIT(0);
+
+/**
+ * mk_test_ignore_park() - shall this CPU ignore the host's park request?
+ *
+ * Called from the spawn's park NMI handler.
+ *
+ * Return: true while debugfs ignore_park counts down from what was
+ * written to it, one per call.
+ */
+bool mk_test_ignore_park(void)
+{
+	return atomic_add_unless(&mk_ignore_park, -1, 0);
+}
+
+static int mk_ignore_park_set(void *data, u64 val)
+{
+	if (val > INT_MAX)
+		return -EINVAL;
+	atomic_set(&mk_ignore_park, val);
+	return 0;
+}
+
+static int mk_ignore_park_get(void *data, u64 *val)
+{
+	*val = atomic_read(&mk_ignore_park);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(mk_ignore_park_fops, mk_ignore_park_get,
+			 mk_ignore_park_set, "%llu\n");
 
 static u64 mk_scan_matches;
 static char mk_bench_result[MK_BENCH_RESULT_MAX];
@@ -415,6 +451,8 @@ static int __init mk_debugfs_init(void)
 				    &mk_scribble_fops);
 		debugfs_create_file_unsafe("rx_pause", 0600, dir, NULL,
 					   &mk_rx_pause_fops);
+		debugfs_create_file_unsafe("ignore_park", 0600, dir, NULL,
+					   &mk_ignore_park_fops);
 	} else if (mk_pool_reserved()) {
 		dir = debugfs_create_dir("multikernel", NULL);
 		debugfs_create_file("scan", 0600, dir, NULL, &mk_scan_fops);

@@ -8,15 +8,22 @@
  *   starting/running --panic, boot timeout, heartbeat lost,
  *                      protocol error--> crashed
  *   stopped/crashed --start/restart--> starting (same image, no reload)
+ *   any of these --a CPU does not confirm it stopped--> lost
+ *   (lost) --kill, every CPU confirms--> stopped
  *
  * An instance owns its memory (RAM and shared area, from the pool) from
  * create to destroy, and its CPUs from create until it stops and again
- * from each start. Whenever it stops, for whatever reason, its CPUs get
- * INIT before they are given back, so nothing of the spawn keeps running.
+ * from each start. Whenever it stops, for whatever reason, each of its
+ * CPUs must confirm that it is parked (an NMI asks those that do not say
+ * so already), and then gets INIT before anything is given back, so
+ * nothing of the spawn keeps running. An instance with a CPU that does
+ * not confirm is lost: it keeps its CPUs, memory and devices, which are
+ * never reused, until a kill gets the confirmation.
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
 
+#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/kobject.h>
 #include <linux/ktime.h>
@@ -37,6 +44,9 @@
 #define MK_BOOT_TIMEOUT_MS	(120 * MSEC_PER_SEC)
 /* A running spawn whose heartbeat stands still this long is dead. */
 #define MK_HEARTBEAT_TIMEOUT_MS	(5 * MSEC_PER_SEC)
+/* How long the CPUs of a spawn get to confirm they are parked. */
+#define MK_PARK_TIMEOUT_MS	1000
+#define MK_PARK_POLL_US		100
 /* Default time a spawn gets to shut down after "stop". */
 #define MK_STOP_TIMEOUT_S	10
 #define MK_STOP_TIMEOUT_MAX_S	3600
@@ -56,6 +66,7 @@ static const char * const mk_state_names[] = {
 	[MK_STATE_STOPPING]	= "stopping",
 	[MK_STATE_STOPPED]	= "stopped",
 	[MK_STATE_CRASHED]	= "crashed",
+	[MK_STATE_LOST]		= "lost",
 };
 
 static const char * const mk_exit_reason_names[] = {
@@ -126,15 +137,96 @@ static void mk_host_channel_unpublish(struct mk_instance *inst)
 	mk_channel_disconnect(&inst->chan);
 }
 
-/*
- * The spawn is gone or must go: reset its CPUs with INIT, give them back
- * and record why. Safe whatever the spawn is doing.
- */
-static void mk_instance_halt(struct mk_instance *inst, enum mk_state state,
-			     enum mk_exit_reason reason)
+/* Index @i of the instance's CPUs said it is parked for good. */
+static bool mk_cpu_parked(struct mk_shared_header *hdr, unsigned int i)
 {
-	lockdep_assert_held(&inst->lock);
+	/* Pairs with the release in mk_spawn_mark_parked(). */
+	return le32_to_cpu(smp_load_acquire(&hdr->cpu_parked[i])) ==
+	       MK_CPU_PARKED;
+}
+
+/*
+ * One look at the instance's CPUs during a kill: NMI each CPU that runs
+ * spawn code (its heartbeat started) and was not asked yet, and return
+ * the first one not parked, or -1. A CPU that never beat has not got
+ * past the spawn's early boot, where VMX cannot be on: INIT resets it;
+ * one that comes up meanwhile is asked at the next look. A CPU the spawn
+ * took offline is not asked (it ignores NMIs) but says it is parked
+ * before it goes dead.
+ */
+static int mk_park_cpus(struct mk_instance *inst, struct mk_shared_header *hdr,
+			u64 *asked)
+{
+	unsigned int i = 0, cpu;
+	int bad = -1;
+	u64 beat;
+
+	for_each_cpu(cpu, &inst->cpus) {
+		beat = le64_to_cpu(READ_ONCE(hdr->cpu_beat[i]));
+		if (beat && !mk_cpu_parked(hdr, i)) {
+			if (beat != MK_CPU_BEAT_OFFLINE && !(*asked & BIT_ULL(i))) {
+				*asked |= BIT_ULL(i);
+				mk_arch_park_cpu(cpu);
+			}
+			if (bad < 0)
+				bad = cpu;
+		}
+		i++;
+	}
+	return bad;
+}
+
+/*
+ * Ask every CPU of the spawn to park (an NMI: it leaves VMX/SVM
+ * operation, which holds INIT pending, and halts) and wait until each
+ * has said so; then reset them all with INIT. Returns the first CPU that
+ * did not confirm in time, or -1 when INIT went out.
+ */
+static int mk_instance_stop_cpus(struct mk_instance *inst)
+{
+	struct mk_shared_header *hdr = mk_header(inst);
+	u64 deadline = ktime_get_ns() + MK_PARK_TIMEOUT_MS * NSEC_PER_MSEC;
+	u64 asked = 0;
+	int bad;
+
+	BUILD_BUG_ON(BITS_PER_TYPE(asked) < MK_SPAWN_MAX_CPUS);
+	WRITE_ONCE(hdr->park_request, cpu_to_le32(MK_PARK_REQUEST));
+	/* The request before the NMIs that make the CPUs look at it. */
+	smp_mb();
+	while ((bad = mk_park_cpus(inst, hdr, &asked)) >= 0 &&
+	       ktime_get_ns() < deadline)
+		usleep_range(MK_PARK_POLL_US, 2 * MK_PARK_POLL_US);
+	if (bad >= 0)
+		return bad;
 	mk_arch_reset_cpus(inst);
+	return -1;
+}
+
+/*
+ * The spawn is gone or must go: park and reset its CPUs, give them back
+ * and record why. Safe whatever the spawn is doing. Returns 0, or
+ * -ETIMEDOUT when a CPU did not confirm it stopped: then the instance is
+ * lost and keeps everything.
+ */
+static int mk_instance_halt(struct mk_instance *inst, enum mk_state state,
+			    enum mk_exit_reason reason)
+{
+	int bad;
+
+	lockdep_assert_held(&inst->lock);
+	bad = mk_instance_stop_cpus(inst);
+	if (bad >= 0) {
+		mk_host_channel_unpublish(inst);
+		mk_msgdev_wake(&inst->msgdev);
+		inst->unconfirmed_cpu = bad;
+		inst->exit_reason = reason;
+		inst->stop_ns = ktime_get_ns();
+		mk_set_state(inst, MK_STATE_LOST);
+		pr_err("%s: CPU %d did not confirm it stopped: its CPUs, memory and devices stay taken (kill to retry, or reboot)\n",
+		       inst->name, bad);
+		return -ETIMEDOUT;
+	}
+	inst->unconfirmed_cpu = -1;
 	mk_devices_give_back(inst);
 	mk_host_channel_unpublish(inst);
 	mk_msgdev_wake(&inst->msgdev);
@@ -147,6 +239,7 @@ static void mk_instance_halt(struct mk_instance *inst, enum mk_state state,
 	mk_set_state(inst, state);
 	pr_info("%s: %s (%s)\n", inst->name, mk_state_name(state),
 		mk_exit_reason_name(reason));
+	return 0;
 }
 
 /*
@@ -337,6 +430,10 @@ static int mk_instance_start(struct mk_instance *inst)
 	case MK_STATE_STOPPED:
 	case MK_STATE_CRASHED:
 		break;
+	case MK_STATE_LOST:
+		pr_warn_ratelimited("%s: start: CPU %d never confirmed it stopped (kill it again)\n",
+				    inst->name, inst->unconfirmed_cpu);
+		return -EBUSY;
 	default:
 		pr_warn_ratelimited("%s: start: already %s\n", inst->name,
 				    mk_state_name(inst->state));
@@ -414,23 +511,22 @@ static int mk_instance_stop(struct mk_instance *inst, const char *arg)
 	if (ret) {
 		pr_warn("%s: cannot ask it to stop (%d), killing it\n",
 			inst->name, ret);
-		mk_instance_halt(inst, MK_STATE_STOPPED, MK_EXIT_KILLED);
-		return 0;
+		return mk_instance_halt(inst, MK_STATE_STOPPED, MK_EXIT_KILLED);
 	}
 	inst->stop_deadline_ns = ktime_get_ns() + secs * NSEC_PER_SEC;
 	mk_set_state(inst, MK_STATE_STOPPING);
 	return 0;
 }
 
+/* Also retries the kill of a lost instance. */
 static int mk_instance_kill(struct mk_instance *inst)
 {
-	if (!mk_state_active(inst->state)) {
+	if (!mk_state_active(inst->state) && inst->state != MK_STATE_LOST) {
 		pr_warn_ratelimited("%s: kill: not running (%s)\n", inst->name,
 				    mk_state_name(inst->state));
 		return -EINVAL;
 	}
-	mk_instance_halt(inst, MK_STATE_STOPPED, MK_EXIT_KILLED);
-	return 0;
+	return mk_instance_halt(inst, MK_STATE_STOPPED, MK_EXIT_KILLED);
 }
 
 /**
@@ -439,12 +535,15 @@ static int mk_instance_kill(struct mk_instance *inst)
  * @verb:	"start", "stop", "kill" or "restart", trailing newline allowed
  *
  * "stop" may carry a timeout in seconds ("stop 5", default 10), after
- * which the spawn is killed.
+ * which the spawn is killed. "kill" of a lost instance tries again to
+ * get every CPU's confirmation.
  *
  * Return: 0, -EINVAL for an unknown verb or one that does not fit the
  * state, -ENODATA to start without an image, -EBUSY to start while
- * running, -ENODEV while the instance is being created or destroyed, or
- * what the start failed with.
+ * running or lost, -ETIMEDOUT when a kill (or restart) found a CPU that
+ * did not confirm it stopped (the instance is lost then), -ENODEV while
+ * the instance is being created or destroyed, or what the start failed
+ * with.
  */
 int mk_instance_control(struct mk_instance *inst, const char *verb)
 {
@@ -466,9 +565,12 @@ int mk_instance_control(struct mk_instance *inst, const char *verb)
 	} else if (sysfs_streq(verb, "kill")) {
 		ret = mk_instance_kill(inst);
 	} else if (sysfs_streq(verb, "restart")) {
+		ret = 0;
 		if (mk_state_active(inst->state))
-			mk_instance_halt(inst, MK_STATE_STOPPED, MK_EXIT_KILLED);
-		ret = mk_instance_start(inst);
+			ret = mk_instance_halt(inst, MK_STATE_STOPPED,
+					       MK_EXIT_KILLED);
+		if (!ret)
+			ret = mk_instance_start(inst);
 	} else if (sysfs_streq(verb, "stop")) {
 		ret = mk_instance_stop(inst, "");
 	} else {
@@ -782,6 +884,7 @@ int mk_instance_create(const char *buf)
 	strscpy(inst->name, req->name, sizeof(inst->name));
 	mk_channel_init(&inst->chan, inst->name);
 	inst->stalled_cpu = -1;
+	inst->unconfirmed_cpu = -1;
 	cpumask_copy(&inst->cpus, &req->cpus);
 	inst->mem_size = round_up(req->mem_size, MK_POOL_GRANULE);
 
@@ -833,7 +936,7 @@ static struct mk_instance *mk_instance_unpublish(const char *name, int *ret)
 	*ret = mk_instance_lock_live(inst);
 	if (*ret)
 		goto out_put;
-	if (mk_state_active(inst->state)) {
+	if (mk_state_active(inst->state) || inst->state == MK_STATE_LOST) {
 		pr_warn_ratelimited("destroy %s: it is %s (kill it first)\n",
 				    inst->name, mk_state_name(inst->state));
 		*ret = -EBUSY;
@@ -859,8 +962,8 @@ out_put:
  * back. A file descriptor of /dev/mk-NAME that stays open gets -EPIPE
  * and end of file; the name can be used again once this returns.
  *
- * Return: 0, -ENOENT for an unknown name (or one being destroyed),
- * -ENODEV while it is being created, -EBUSY while it runs.
+ * Return: 0, -ENOENT for an unknown name (or one being created or
+ * destroyed), -EBUSY while it runs or is lost.
  */
 int mk_instance_destroy(const char *buf)
 {
@@ -938,8 +1041,11 @@ static int mk_instance_reboot(struct notifier_block *nb, unsigned long action,
 	mutex_lock(&mk_instances_lock);
 	list_for_each_entry(inst, &mk_instances, node) {
 		mutex_lock(&inst->lock);
-		if (mk_state_active(inst->state))
-			mk_instance_halt(inst, MK_STATE_STOPPED, MK_EXIT_KILLED);
+		if ((mk_state_active(inst->state) ||
+		     inst->state == MK_STATE_LOST) &&
+		    mk_instance_halt(inst, MK_STATE_STOPPED, MK_EXIT_KILLED))
+			pr_emerg("%s: still running on CPU %d: the next kernel must not use its memory\n",
+				 inst->name, inst->unconfirmed_cpu);
 		mutex_unlock(&inst->lock);
 	}
 	mutex_unlock(&mk_instances_lock);

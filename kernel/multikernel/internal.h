@@ -138,6 +138,7 @@ enum mk_state {
 	MK_STATE_STOPPING,
 	MK_STATE_STOPPED,
 	MK_STATE_CRASHED,
+	MK_STATE_LOST,
 };
 
 /**
@@ -404,6 +405,8 @@ struct mk_device {
  * @cpu_beat_ns: when each last moved
  * @stalled_cpu: the host number of the CPU whose heartbeat stopped, when
  *		that was why it crashed; -1 otherwise
+ * @unconfirmed_cpu: while lost, the first CPU that did not confirm it
+ *		was parked; -1 otherwise
  * @stop_deadline_ns: while stopping: when to give up and kill
  * @chan:	the mailbox
  * @msgdev:	/dev/mk-NAME
@@ -444,6 +447,7 @@ struct mk_instance {
 	u64 cpu_beat[MK_SPAWN_MAX_CPUS];
 	u64 cpu_beat_ns[MK_SPAWN_MAX_CPUS];
 	int stalled_cpu;
+	int unconfirmed_cpu;
 	u64 stop_deadline_ns;
 	struct mk_channel chan;
 	struct mk_msgdev msgdev;
@@ -544,14 +548,22 @@ static inline void mk_uart_unassign(struct mk_device *dev) { }
 #ifdef CONFIG_MULTIKERNEL_TEST_HOOKS
 u32 mk_test_handover_major(void);
 u32 mk_test_shared_version(void);
+bool mk_test_ignore_park(void);
 #else
 static inline u32 mk_test_handover_major(void) { return 0; }
 static inline u32 mk_test_shared_version(void) { return 0; }
+static inline bool mk_test_ignore_park(void) { return false; }
 #endif
 
 /* loader.c */
 struct mk_instance *mk_loader_instance(struct kimage *image);
 void mk_loader_set_boot_data(struct kimage *image, u64 data);
+
+/* spawn.c and the architecture: parking a spawn's CPUs for the host's kill. */
+bool mk_spawn_park_requested(void);
+void mk_spawn_mark_parked(void);
+int __init mk_arch_spawn_park_init(void);
+void mk_arch_spawn_park_this_cpu(void);
 
 /* Architecture hooks (arch/x86/kernel/multikernel/). */
 int mk_arch_claim_low_slot(struct mk_instance *inst);
@@ -559,6 +571,7 @@ void __init mk_arch_release_low_slots(void);
 u32 mk_arch_cpu_hw_id(unsigned int cpu);
 int mk_arch_start(struct mk_instance *inst);
 void mk_arch_reset_cpus(struct mk_instance *inst);
+void mk_arch_park_cpu(unsigned int cpu);
 u32 mk_arch_tsc_khz(void);
 u32 mk_arch_lapic_khz(void);
 int mk_arch_doorbell_init(void (*handler)(void));

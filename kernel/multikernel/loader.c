@@ -19,6 +19,7 @@
 
 #include <linux/ioport.h>
 #include <linux/kexec.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -29,6 +30,11 @@
 			 KEXEC_FILE_UNLOAD | KEXEC_FILE_NO_INITRAMFS | \
 			 KEXEC_FILE_DEBUG)
 
+/*
+ * Serialises loads into instances (each needs the kexec lock, which
+ * cannot be waited for), taken before the instance's lock.
+ */
+static DEFINE_MUTEX(mk_load_lock);
 /* The instance being loaded; set and cleared under the kexec lock. */
 static struct mk_instance *mk_loading;
 /* What the architecture asked to keep with the image being loaded. */
@@ -192,11 +198,16 @@ out:
  * Does not count against kexec_load_limit_reboot: the image never
  * replaces the running kernel.
  *
+ * Loads into different instances wait for each other; a kexec load for
+ * this kernel (kexec -l) that is under way makes them fail with -EBUSY.
+ *
  * Return: 0, -EPERM without CAP_SYS_BOOT or with kexec_load_disabled,
- * -EINVAL for other flags, -ENOENT for an unknown id, -ENODEV while the
- * instance is being created or destroyed, -EBUSY while the instance runs
- * or another kexec load is in progress, -ENOEXEC for a file that is not
- * a kernel, or what reading, verifying or placing the image failed with.
+ * -EINVAL for other flags, -ENOENT for an unknown id (or an instance
+ * being created or destroyed), -ENODEV when it started being destroyed
+ * meanwhile, -EBUSY while the instance runs or is lost, or while a kexec
+ * load for this kernel is under way, -EINTR when a signal came while
+ * waiting for another instance's load, -ENOEXEC for a file that is not a
+ * kernel, or what reading, verifying or placing the image failed with.
  */
 int multikernel_kexec_file_load(int kernel_fd, int initrd_fd,
 				unsigned long cmdline_len,
@@ -217,12 +228,15 @@ int multikernel_kexec_file_load(int kernel_fd, int initrd_fd,
 	if (!inst)
 		return -ENOENT;
 
-	ret = mk_instance_lock_live(inst);
+	ret = mutex_lock_interruptible(&mk_load_lock);
 	if (ret)
 		goto out_put;
+	ret = mk_instance_lock_live(inst);
+	if (ret)
+		goto out_load_lock;
 	if (inst->state == MK_STATE_STARTING ||
 	    inst->state == MK_STATE_RUNNING ||
-	    inst->state == MK_STATE_STOPPING) {
+	    inst->state == MK_STATE_STOPPING || inst->state == MK_STATE_LOST) {
 		pr_warn_ratelimited("%s: cannot load while %s\n", inst->name,
 				    mk_state_name(inst->state));
 		ret = -EBUSY;
@@ -243,6 +257,8 @@ int multikernel_kexec_file_load(int kernel_fd, int initrd_fd,
 	kexec_unlock();
 out_unlock:
 	mutex_unlock(&inst->lock);
+out_load_lock:
+	mutex_unlock(&mk_load_lock);
 out_put:
 	mk_instance_put(inst);
 	return ret;

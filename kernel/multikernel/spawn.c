@@ -205,17 +205,58 @@ static int mk_spawn_panic(struct notifier_block *nb, unsigned long event,
 	return NOTIFY_DONE;
 }
 
-/* This CPU's heartbeat in the shared header, or NULL if it is not listed. */
-static __le64 *mk_cpu_beat_slot(unsigned int cpu)
+/* Where @cpu is in the handover FDT's CPU list, or -1. */
+static int mk_spawn_cpu_index(unsigned int cpu)
 {
 	const struct mk_spawn_info *info = multikernel_spawn;
-	struct mk_shared_header *hdr = mk_shared;
 	u32 hw_id = mk_arch_cpu_hw_id(cpu), i;
 
 	for (i = 0; i < info->nr_cpus; i++)
 		if (info->apic_ids[i] == hw_id)
-			return &hdr->cpu_beat[i];
-	return NULL;
+			return i;
+	return -1;
+}
+
+/* This CPU's heartbeat in the shared header, or NULL if it is not listed. */
+static __le64 *mk_cpu_beat_slot(unsigned int cpu)
+{
+	struct mk_shared_header *hdr = mk_shared;
+	int i = mk_spawn_cpu_index(cpu);
+
+	return i < 0 ? NULL : &hdr->cpu_beat[i];
+}
+
+/**
+ * mk_spawn_park_requested() - does the host want this spawn's CPUs parked?
+ *
+ * Return: true once the host asked, before it resets them with INIT.
+ */
+bool mk_spawn_park_requested(void)
+{
+	struct mk_shared_header *hdr = READ_ONCE(mk_shared);
+
+	return hdr && le32_to_cpu(READ_ONCE(hdr->park_request)) ==
+		      MK_PARK_REQUEST;
+}
+
+/**
+ * mk_spawn_mark_parked() - tell the host this CPU is parked for good
+ *
+ * Called with interrupts off by a CPU that has left VMX/SVM operation
+ * and will only halt from now on, so that INIT is sure to reset it.
+ */
+void mk_spawn_mark_parked(void)
+{
+	struct mk_shared_header *hdr = READ_ONCE(mk_shared);
+	int i;
+
+	if (!hdr)
+		return;
+	i = mk_spawn_cpu_index(smp_processor_id());
+	if (i < 0)
+		return;
+	/* Pairs with the acquire in the host's wait: all of the above first. */
+	smp_store_release(&hdr->cpu_parked[i], cpu_to_le32(MK_CPU_PARKED));
 }
 
 static void mk_set_cpu_beat(unsigned int cpu, u64 beat)
@@ -236,10 +277,27 @@ static void mk_spawn_cpu_beat(struct timer_list *t)
 	mod_timer(t, jiffies + msecs_to_jiffies(MK_HEARTBEAT_MS));
 }
 
+/*
+ * Before a CPU comes (back) up, on the CPU that brings it up: it is not
+ * parked any more, whatever it said when it went down.
+ */
+static int mk_spawn_cpu_prepare(unsigned int cpu)
+{
+	struct mk_shared_header *hdr = mk_shared;
+	int i = mk_spawn_cpu_index(cpu);
+
+	if (i >= 0)
+		WRITE_ONCE(hdr->cpu_parked[i], 0);
+	return 0;
+}
+
 static int mk_spawn_cpu_online(unsigned int cpu)
 {
 	struct timer_list *t = per_cpu_ptr(&mk_cpu_beat_timer, cpu);
 
+	/* Up while the host kills us: park at once. */
+	if (mk_spawn_park_requested())
+		mk_arch_spawn_park_this_cpu();
 	mk_set_cpu_beat(cpu, 1);
 	timer_setup(t, mk_spawn_cpu_beat, TIMER_PINNED);
 	t->expires = jiffies + msecs_to_jiffies(MK_HEARTBEAT_MS);
@@ -341,7 +399,12 @@ static int __init mk_spawn_map_shared(void)
 	timer_setup(&mk_heartbeat_timer, mk_spawn_heartbeat, TIMER_PINNED);
 	mod_timer(&mk_heartbeat_timer,
 		  jiffies + msecs_to_jiffies(MK_HEARTBEAT_MS));
-	if (cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "multikernel/spawn:beat",
+	/* Before any CPU beats: the host only waits for CPUs that beat. */
+	if (mk_arch_spawn_park_init())
+		pr_err("no park NMI handler: the host cannot confirm a kill\n");
+	if (cpuhp_setup_state(CPUHP_BP_PREPARE_DYN, "multikernel/spawn:unpark",
+			      mk_spawn_cpu_prepare, NULL) < 0 ||
+	    cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "multikernel/spawn:beat",
 			      mk_spawn_cpu_online, mk_spawn_cpu_offline) < 0)
 		pr_err("no per-CPU heartbeats: the host cannot tell a wedged CPU\n");
 	return 0;

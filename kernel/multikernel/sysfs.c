@@ -184,6 +184,9 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 	if (inst->panic_msg[0])
 		len += sysfs_emit_at(buf, len, "panic_message %s\n",
 				     inst->panic_msg);
+	if (inst->unconfirmed_cpu >= 0)
+		len += sysfs_emit_at(buf, len, "unconfirmed_cpu %d\n",
+				     inst->unconfirmed_cpu);
 	if (inst->stalled_cpu >= 0)
 		len += sysfs_emit_at(buf, len, "stalled_cpu %d\n",
 				     inst->stalled_cpu);

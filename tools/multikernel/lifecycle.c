@@ -245,6 +245,14 @@ int mk_control(const char *what, const char *name, const char *verb)
 	case EOPNOTSUPP:
 		mkctl_err(what, "this kernel cannot %.*s instances", len, verb);
 		break;
+	case ETIMEDOUT:
+		mk_stat_get(name, "unconfirmed_cpu", state, sizeof(state));
+		mkctl_err(what, "CPU %s did not confirm it stopped: the instance is lost and keeps its CPUs, memory and devices (run 'mkctl kill %s' again)",
+			  state, name);
+		break;
+	case ENODEV:
+		mkctl_err(what, "instance is being created or destroyed");
+		break;
 	default:
 		mkctl_fail(what, name, -ret);
 	}

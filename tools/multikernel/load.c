@@ -131,7 +131,12 @@ static void mk_kexec_failed(const char *what, const char *name,
 		break;
 	case EBUSY:
 		mk_inst_read(name, "state", state, sizeof(state));
-		mkctl_err(what, "instance is %s (stop or kill it first)", state);
+		if (!strcmp(state, "empty") || !strcmp(state, "loaded") ||
+		    !strcmp(state, "stopped") || !strcmp(state, "crashed"))
+			mkctl_err(what, "a kexec load for the host kernel is under way (try again)");
+		else
+			mkctl_err(what, "instance is %s (stop or kill it first)",
+				  state);
 		break;
 	case EKEYREJECTED:
 	case ENOKEY:

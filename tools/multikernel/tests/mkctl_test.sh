@@ -190,7 +190,7 @@ holds_bytes() { printf '%s' "$2" | cmp -s "$1" -; }
 set_stat() { sed -i "s/^$2 .*/$2 $3/" "$1"; }
 
 echo "TAP version 13"
-echo "1..185"
+echo "1..187"
 
 export MKCTL_SYSFS
 MKCTL_SYSFS=$(fake_sysfs 1073741824 805306368 "2-3,5")
@@ -431,6 +431,15 @@ errno_run restart_ebusy_says_one_of_the_devices 1 EBUSY "$MKCTL" restart web &&
 		"restart web: one of 0000:01:00.0, 0000:02:00.0 is in use by the host"
 errno_run kill_ebusy_is_unchanged 1 EBUSY "$MKCTL" kill web &&
 	check kill_ebusy_is_unchanged err_is "mkctl: kill web: instance is already stopped"
+# kill: a CPU that did not confirm it stopped leaves the instance lost.
+echo "unconfirmed_cpu 3" >>"$WEB/stats"
+errno_run kill_etimedout_says_lost_and_names_the_cpu 1 ETIMEDOUT "$MKCTL" kill web &&
+	check kill_etimedout_says_lost_and_names_the_cpu err_is \
+		"mkctl: kill web: CPU 3 did not confirm it stopped: the instance is lost and keeps its CPUs, memory and devices (run 'mkctl kill web' again)"
+sed -i '/^unconfirmed_cpu /d' "$WEB/stats"
+errno_run start_enodev_says_being_destroyed 1 ENODEV "$MKCTL" start web &&
+	check start_enodev_says_being_destroyed err_is \
+		"mkctl: start web: instance is being created or destroyed"
 echo running >"$WEB/state"
 errno_run start_ebusy_running_is_unchanged 1 EBUSY "$MKCTL" start web &&
 	check start_ebusy_running_is_unchanged err_is \

@@ -10,7 +10,9 @@
  * UART but those handed over (pci.c); the local APIC timer and the TSC
  * run at the frequencies the host measured; and reboot, poweroff, halt
  * and panic tell the host and park the CPU instead of resetting the
- * machine.
+ * machine. A parked CPU has left VMX/SVM operation and says so in the
+ * shared header, so that the host knows its INIT will reset it; the
+ * host's kill parks every CPU with an NMI first.
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
@@ -21,9 +23,11 @@
 #include <linux/io.h>
 #include <linux/kernel.h>
 #include <linux/multikernel.h>
+#include <linux/nmi.h>
 #include <linux/panic.h>
 #include <linux/reboot.h>
 #include <linux/serial_8250.h>
+#include <linux/smp.h>
 #include <asm/apic.h>
 #include <asm/bootparam.h>
 #include <asm/cmdline.h>
@@ -119,13 +123,74 @@ static int __init mk_spawn_pci_none(void)
 	return 0;
 }
 
+/*
+ * Leave VMX/SVM operation (which would hold INIT pending), tell the host,
+ * and only halt from now on: the host's INIT is then sure to reset this
+ * CPU. Interrupts off; NMIs may come and go.
+ */
+static void __noreturn mk_spawn_park_cpu(void)
+{
+	cpu_emergency_disable_virtualization();
+	mk_spawn_mark_parked();
+	for (;;)
+		native_halt();
+}
+
+/**
+ * mk_arch_spawn_park_this_cpu() - park the calling CPU for good
+ *
+ * For a CPU that comes online while the host kills the spawn. Does not
+ * return (not declared __noreturn: objtool would want it listed).
+ */
+void mk_arch_spawn_park_this_cpu(void)
+{
+	local_irq_disable();
+	mk_spawn_park_cpu();
+}
+
+/* The host's kill: every CPU of the spawn gets this NMI, then INIT. */
+static int mk_spawn_park_nmi(unsigned int type, struct pt_regs *regs)
+{
+	if (!mk_spawn_park_requested())
+		return NMI_DONE;
+	if (mk_test_ignore_park())
+		return NMI_HANDLED;
+	mk_spawn_park_cpu();
+}
+
+/*
+ * A CPU the spawn takes offline ignores NMIs from then on: it says it is
+ * parked before it goes dead, with VMX/SVM off, so that the host's kill
+ * need not ask it. Bringing it up again clears that first.
+ */
+static void mk_spawn_play_dead(void)
+{
+	cpu_emergency_disable_virtualization();
+	mk_spawn_mark_parked();
+	native_play_dead();
+}
+
+/**
+ * mk_arch_spawn_park_init() - let the host's kill park this spawn's CPUs
+ *
+ * Called once the shared area is mapped, before any CPU's heartbeat
+ * starts: the host only waits for the CPUs that beat.
+ *
+ * Return: 0 or what registering the NMI handler failed with.
+ */
+int __init mk_arch_spawn_park_init(void)
+{
+	smp_ops.play_dead = mk_spawn_play_dead;
+	return register_nmi_handler(NMI_LOCAL, mk_spawn_park_nmi, 0,
+				    "multikernel_park");
+}
+
 static void __noreturn mk_spawn_park(enum mk_spawn_state state,
 				     enum mk_exit_reason reason)
 {
 	mk_spawn_report(state, reason);
 	local_irq_disable();
-	for (;;)
-		native_halt();
+	mk_spawn_park_cpu();
 }
 
 static void mk_spawn_restart(char *cmd)
@@ -322,6 +387,8 @@ static void __init mk_spawn_init_platform(void)
 	machine_ops.halt			= mk_spawn_halt;
 	machine_ops.power_off			= mk_spawn_power_off;
 	machine_ops.emergency_restart		= mk_spawn_emergency_restart;
+	/* CPUs stopped by reboot or panic are parked for the host too. */
+	smp_ops.stop_this_cpu			= mk_spawn_park_cpu;
 
 	setup_force_cpu_cap(X86_FEATURE_TSC_KNOWN_FREQ);
 	pci_probe = 0;

@@ -318,6 +318,23 @@ void mk_arch_reset_cpus(struct mk_instance *inst)
 }
 
 /**
+ * mk_arch_park_cpu() - ask a CPU of an instance to park itself
+ * @cpu:	host logical CPU number
+ *
+ * An NMI: it reaches the spawn whatever it does with interrupts, and its
+ * handler leaves VMX/SVM operation and halts when the shared header asks
+ * for that. Only for CPUs that run spawn code.
+ */
+void mk_arch_park_cpu(unsigned int cpu)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	mk_icr_write(APIC_DM_NMI, cpu_physical_id(cpu));
+	local_irq_restore(flags);
+}
+
+/**
  * mk_arch_doorbell_init() - take the platform IPI vector for the mailbox
  * @handler:	called in interrupt context when a doorbell rings here
  *

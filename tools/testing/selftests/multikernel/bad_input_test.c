@@ -7,10 +7,7 @@
  * kernel's, not mkctl's.
  */
 #include <dirent.h>
-#include <linux/kexec.h>
-#include <linux/multikernel.h>
 #include <pwd.h>
-#include <sys/syscall.h>
 
 #include "../kselftest_harness.h"
 #include "mk_test.h"
@@ -34,19 +31,6 @@ static int nr_instances(void)
 			n++;
 	closedir(d);
 	return n;
-}
-
-static long mk_load(int id, const char *kernel, const char *initrd)
-{
-	int kfd = open(kernel, O_RDONLY), ifd = open(initrd, O_RDONLY);
-	long ret;
-
-	ret = syscall(SYS_kexec_file_load, kfd, ifd, sizeof(MK_CMDLINE),
-		      MK_CMDLINE, KEXEC_FILE_MULTIKERNEL | KEXEC_FILE_MK_ID(id));
-	ret = ret ? -errno : 0;
-	close(kfd);
-	close(ifd);
-	return ret;
 }
 
 static int inst_id(const char *name)
@@ -153,13 +137,13 @@ TEST_F(bad_input, destroy_of_unknown_instance_is_enoent)
 
 TEST_F(bad_input, load_of_non_kernel_is_enoexec)
 {
-	EXPECT_EQ(-ENOEXEC, mk_load(inst_id("own"), "/bin/busybox", MK_INITRD));
-	EXPECT_EQ(-ENOEXEC, mk_load(inst_id("own"), MK_INITRD, MK_INITRD));
+	EXPECT_EQ(-ENOEXEC, mk_load_into(inst_id("own"), "/bin/busybox", MK_INITRD));
+	EXPECT_EQ(-ENOEXEC, mk_load_into(inst_id("own"), MK_INITRD, MK_INITRD));
 }
 
 TEST_F(bad_input, load_into_unknown_instance_is_enoent)
 {
-	EXPECT_EQ(-ENOENT, mk_load(200, MK_KERNEL, MK_INITRD));
+	EXPECT_EQ(-ENOENT, mk_load_into(200, MK_KERNEL, MK_INITRD));
 }
 
 TEST_F(bad_input, start_without_image_is_enodata)
@@ -178,10 +162,10 @@ TEST_F(bad_input, unknown_control_verb_is_invalid)
 TEST_F_TIMEOUT(bad_input, running_instance_refuses_load_destroy_and_online,
 	       300)
 {
-	ASSERT_EQ(0, mk_load(inst_id("own"), MK_KERNEL, MK_INITRD));
+	ASSERT_EQ(0, mk_load_into(inst_id("own"), MK_KERNEL, MK_INITRD));
 	ASSERT_EQ(0, mk_inst_write("own", "control", "start"));
 	ASSERT_TRUE(mk_wait_state("own", "running", MK_TIMEOUT_S));
-	EXPECT_EQ(-EBUSY, mk_load(inst_id("own"), MK_KERNEL, MK_INITRD));
+	EXPECT_EQ(-EBUSY, mk_load_into(inst_id("own"), MK_KERNEL, MK_INITRD));
 	EXPECT_EQ(-EBUSY, mk_write_file(DESTROY, "own"));
 	EXPECT_EQ(-EBUSY, mk_cpu_set_online(1, true));
 	EXPECT_EQ(-EBUSY, mk_inst_write("own", "control", "start"));
@@ -206,7 +190,7 @@ TEST_F_TIMEOUT(bad_input, instance_loads_leave_the_kexec_reboot_limit_alone,
 
 	ASSERT_EQ(0, mk_write_file(LOAD_LIMIT, LOAD_LIMIT_SET));
 	for (i = 0; i < LOADS; i++)
-		EXPECT_EQ(0, mk_load(inst_id("own"), MK_KERNEL, MK_INITRD));
+		EXPECT_EQ(0, mk_load_into(inst_id("own"), MK_KERNEL, MK_INITRD));
 	ASSERT_EQ(0, mk_read_file(LOAD_LIMIT, limit, sizeof(limit)));
 	EXPECT_STREQ(LOAD_LIMIT_SET, limit);
 }
@@ -228,7 +212,7 @@ TEST_F(bad_input, non_root_is_refused)
 		bad |= mk_inst_write("own", "control", "start") != -EACCES;
 		bad |= mk_inst_read("own", "console", buf, sizeof(buf)) != -EACCES;
 		bad |= mk_inst_read("own", "handover", buf, sizeof(buf)) != -EACCES;
-		bad |= mk_load(inst_id("own"), MK_KERNEL, MK_INITRD) != -EPERM;
+		bad |= mk_load_into(inst_id("own"), MK_KERNEL, MK_INITRD) != -EPERM;
 		_exit(bad);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));

@@ -3,13 +3,14 @@
  * Multikernel: lifecycle operations racing each other. Destroy races a
  * start, a kexec_file_load() and readers of the instance's files; a
  * destroyed instance's open /dev/mk-NAME fails cleanly and the name can
- * be used again. The host must survive all of it without a splat (the
+ * be used again; three instances cycle at once while sysfs is hammered;
+ * kills come while a spawn starts and while it stops; a 2-CPU spawn's
+ * panic stays inside it; 50 start/kill cycles keep the host's kernel
+ * memory flat. The host must survive all of it without a splat (the
  * suite checks the kernel log), and nothing may be left behind.
  */
-#include <linux/kexec.h>
-#include <linux/multikernel.h>
 #include <signal.h>
-#include <sys/syscall.h>
+#include <sys/ioctl.h>
 
 #include "../kselftest_harness.h"
 #include "mk_test.h"
@@ -19,19 +20,6 @@
 #define SCAN		"/sys/kernel/debug/multikernel/scan"
 #define RACE_ROUNDS	20
 #define RACE_LINE	"race cpus=3 memory=64M"
-
-static long load(int id)
-{
-	int kfd = open(MK_KERNEL, O_RDONLY), ifd = open(MK_INITRD, O_RDONLY);
-	long ret;
-
-	ret = syscall(SYS_kexec_file_load, kfd, ifd, sizeof(MK_CMDLINE),
-		      MK_CMDLINE, KEXEC_FILE_MULTIKERNEL | KEXEC_FILE_MK_ID(id));
-	ret = ret ? -errno : 0;
-	close(kfd);
-	close(ifd);
-	return ret;
-}
 
 static int race_id(void)
 {
@@ -63,7 +51,7 @@ static int racer_start(int unused)
 /* -EBUSY: the start won and the instance runs. */
 static int racer_load(int id)
 {
-	long ret = load(id);
+	long ret = mk_load_into(id, MK_KERNEL, MK_INITRD);
 
 	return ret && ret != -ENOENT && ret != -ENODEV && ret != -EBUSY;
 }
@@ -117,7 +105,7 @@ TEST_F_TIMEOUT(race, destroy_racing_start_load_and_readers_is_clean, 900)
 		ASSERT_EQ(0, mk_write_file(CREATE, RACE_LINE));
 		id = race_id();
 		ASSERT_GT(id, 0);
-		ASSERT_EQ(0, load(id));
+		ASSERT_EQ(0, mk_load_into(id, MK_KERNEL, MK_INITRD));
 
 		reader = spawn_child(racer_read, 0);
 		loader = spawn_child(racer_load, id);
@@ -159,6 +147,178 @@ TEST_F_TIMEOUT(race, destroy_with_message_device_open_fails_it_cleanly, 300)
 	ASSERT_EQ(0, mk_write_file(DESTROY, "race"));
 	EXPECT_EQ(self->free_at_start,
 		  mk_read_ll(MK_SYSFS "/pool/memory_free"));
+}
+
+/* Three instances, one CPU each, whose spawns boot, answer and die. */
+#define TRIO_ROUNDS	3
+#define HAMMER_ROUNDS	200
+
+static const char *const trio[] = { "t1", "t2", "t3" };
+
+static int trio_create(void)
+{
+	char line[64];
+	int i, ret;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(line, sizeof(line), "%s cpus=%d memory=128M", trio[i],
+			 i + 1);
+		ret = mk_write_file(CREATE, line);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* One instance's loop: start, ping over its mailbox, kill. */
+static int trio_cycle(int i)
+{
+	struct multikernel_ping ping;
+	char dev[32];
+	int round, fd, bad = 0;
+
+	snprintf(dev, sizeof(dev), "/dev/mk-%s", trio[i]);
+	for (round = 0; round < TRIO_ROUNDS; round++) {
+		if (mk_sh("mkctl load %s --kernel %s --initrd %s --cmdline '%s'",
+			  trio[i], MK_KERNEL, MK_INITRD, MK_CMDLINE) ||
+		    mk_sh("mkctl start %s --wait=%d", trio[i], MK_TIMEOUT_S))
+			return 1;
+		fd = open(dev, O_RDWR);
+		if (fd < 0 || ioctl(fd, MULTIKERNEL_IOC_PING, &ping))
+			bad = 1;
+		if (fd >= 0)
+			close(fd);
+		if (mk_inst_write(trio[i], "control", "kill"))
+			bad = 1;
+		if (bad)
+			return 1;
+	}
+	return 0;
+}
+
+/* Read every instance file and throw bad creates and destroys at sysfs. */
+static int hammer(int unused)
+{
+	static const char *const files[] = { "state", "stats", "cpus",
+		"memory", "devices", "console", "handover", "id" };
+	char buf[4096];
+	unsigned int i, f;
+	int bad = 0;
+
+	for (i = 0; i < HAMMER_ROUNDS; i++) {
+		for (f = 0; f < ARRAY_SIZE(files); f++)
+			mk_inst_read(trio[i % 3], files[f], buf, sizeof(buf));
+		mk_read_file(MK_SYSFS "/pool/memory_free", buf, sizeof(buf));
+		bad |= mk_write_file(CREATE, "t1 cpus=1 memory=64M") != -EEXIST;
+		bad |= mk_write_file(CREATE, "zz cpus=0 memory=64M") != -EINVAL;
+		bad |= mk_write_file(CREATE, "zz cpus=1 memory=64G") != -ENOSPC;
+		bad |= mk_write_file(DESTROY, "nosuch") != -ENOENT;
+	}
+	return bad;
+}
+
+TEST_F_TIMEOUT(race, three_instances_cycle_at_once_while_sysfs_is_hammered,
+	       900)
+{
+	pid_t pids[4];
+	int i;
+
+	ASSERT_EQ(0, mk_cpu_set_online(1, false));
+	ASSERT_EQ(0, mk_cpu_set_online(2, false));
+	ASSERT_EQ(0, trio_create());
+	for (i = 0; i < 3; i++)
+		pids[i] = spawn_child(trio_cycle, i);
+	pids[3] = spawn_child(hammer, 0);
+	for (i = 0; i < 4; i++) {
+		ASSERT_GT(pids[i], 0);
+		EXPECT_TRUE(child_ok(pids[i]));
+	}
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, mk_write_file(DESTROY, trio[i]));
+	EXPECT_EQ(self->free_at_start,
+		  mk_read_ll(MK_SYSFS "/pool/memory_free"));
+}
+
+TEST_F_TIMEOUT(race, kill_while_starting_and_while_stopping, 300)
+{
+	ASSERT_EQ(0, mk_write_file(CREATE, RACE_LINE));
+	ASSERT_EQ(0, mk_load_into(race_id(), MK_KERNEL, MK_INITRD));
+	/* Killed before the spawn said it was ready. */
+	ASSERT_EQ(0, mk_inst_write("race", "control", "start"));
+	EXPECT_EQ(0, mk_inst_write("race", "control", "kill"));
+	EXPECT_TRUE(mk_wait_state("race", "stopped", 0));
+	/* Killed while it shuts down on the host's request. */
+	ASSERT_EQ(0, mk_inst_write("race", "control", "start"));
+	ASSERT_TRUE(mk_wait_state("race", "running", MK_TIMEOUT_S));
+	ASSERT_EQ(0, mk_inst_write("race", "control", "stop 60"));
+	EXPECT_EQ(0, mk_inst_write("race", "control", "kill"));
+	EXPECT_TRUE(mk_wait_state("race", "stopped", 0));
+	EXPECT_EQ(0, mk_cpu_set_online(3, true));
+	EXPECT_EQ(0, mk_sh("taskset -c 3 true"));
+}
+
+/*
+ * A 2-CPU spawn panics: the panicking CPU stops the spawn's other CPU,
+ * never one of the host's (no IPI shorthand); the host's CPUs go on.
+ */
+TEST_F_TIMEOUT(race, panic_of_a_two_cpu_spawn_stops_only_its_cpus, 300)
+{
+	char reply[64];
+
+	ASSERT_EQ(0, mk_cpu_set_online(2, false));
+	ASSERT_EQ(0, mk_cpu_set_online(1, true));
+	ASSERT_EQ(0, mk_sh("mkctl run race --cpus 2-3 --memory 128M --kernel "
+			   MK_KERNEL " --initrd " MK_INITRD " --cmdline '"
+			   MK_CMDLINE "' --offline --wait=%d", MK_TIMEOUT_S));
+	ASSERT_EQ(0, mk_ask("/dev/mk-race", "echo up\n", reply, sizeof(reply)));
+	ASSERT_EQ(0, mk_write_file("/dev/mk-race", "panic\n"));
+	ASSERT_TRUE(mk_wait_state("race", "crashed", MK_TIMEOUT_S));
+	/* Host CPU 1 still runs: a process pinned to it finishes. */
+	EXPECT_EQ(0, mk_sh("taskset -c 1 true"));
+	EXPECT_EQ(0, mk_sh("grep -q '^1$' /sys/devices/system/cpu/cpu1/online"));
+}
+
+/* Host kernel memory the lifecycle holds, in KiB: slab and vmalloc. */
+static long long host_kernel_kb(void)
+{
+	long long slab = -1, vmalloc = -1;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Slab: %lld kB", &slab) == 1)
+			continue;
+		if (sscanf(line, "VmallocUsed: %lld kB", &vmalloc) == 1)
+			continue;
+	}
+	fclose(f);
+	return slab < 0 || vmalloc < 0 ? -1 : slab + vmalloc;
+}
+
+#define CYCLES		50
+/* Slab and vmalloc may grow this much over the cycles: caches settle. */
+#define CYCLE_GROWTH_KB	1024
+
+TEST_F_TIMEOUT(race, fifty_start_kill_cycles_keep_host_memory_flat, 900)
+{
+	long long first = -1, last;
+	int i;
+
+	ASSERT_EQ(0, mk_write_file(CREATE, RACE_LINE));
+	ASSERT_EQ(0, mk_load_into(race_id(), MK_KERNEL, MK_INITRD));
+	for (i = 0; i < CYCLES; i++) {
+		ASSERT_EQ(0, mk_sh("mkctl start race --wait=%d", MK_TIMEOUT_S));
+		ASSERT_EQ(0, mk_inst_write("race", "control", "kill"));
+		if (!i)
+			first = host_kernel_kb();
+	}
+	last = host_kernel_kb();
+	ASSERT_GT(first, 0);
+	ksft_print_msg("slab+vmalloc after cycle 1: %lld KiB, after %d: %lld KiB\n",
+		       first, CYCLES, last);
+	EXPECT_LE(last - first, CYCLE_GROWTH_KB);
 }
 
 TEST_HARNESS_MAIN

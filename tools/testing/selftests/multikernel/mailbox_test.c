@@ -308,6 +308,57 @@ TEST_F_TIMEOUT(spawn, hang_with_interrupts_off_is_caught_by_heartbeat, 300)
 }
 
 /*
+ * A CPU that does not confirm the kill (as one held in VMX operation
+ * would not): the instance is lost and keeps its CPU and memory, which
+ * nothing may reuse, until a kill is confirmed.
+ */
+TEST_F_TIMEOUT(spawn, unconfirmed_kill_keeps_everything_until_a_kill_is_confirmed,
+	       300)
+{
+	char reply[64];
+	long long free;
+
+	ASSERT_EQ(0, mk_run_action("3", "serve"));
+	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
+	ASSERT_EQ(0, mk_ask(DEV, "ignore-park 1\n", reply, sizeof(reply)));
+	ASSERT_STREQ("ignore-park 1", reply);
+	free = mk_read_ll(MK_SYSFS "/pool/memory_free");
+
+	EXPECT_EQ(-ETIMEDOUT, mk_inst_write("a", "control", "kill"));
+	EXPECT_TRUE(mk_wait_state("a", "lost", 0));
+	EXPECT_TRUE(stats_has("a", "unconfirmed_cpu 3\n"));
+	EXPECT_EQ(-EBUSY, mk_write_file(MK_SYSFS "/destroy", "a"));
+	EXPECT_EQ(-EBUSY, mk_inst_write("a", "control", "start"));
+	EXPECT_EQ(-EBUSY, mk_cpu_set_online(3, true));
+	EXPECT_EQ(free, mk_read_ll(MK_SYSFS "/pool/memory_free"));
+
+	/* The next kill is confirmed: everything comes back. */
+	ASSERT_EQ(0, mk_inst_write("a", "control", "kill"));
+	EXPECT_TRUE(mk_wait_state("a", "stopped", 0));
+	EXPECT_FALSE(stats_has("a", "unconfirmed_cpu"));
+	EXPECT_EQ(0, mk_cpu_set_online(3, true));
+}
+
+/*
+ * A CPU the spawn took offline ignores NMIs: it said it was parked when
+ * it went down, so the kill is confirmed all the same.
+ */
+TEST_F_TIMEOUT(spawn, kill_is_confirmed_with_a_cpu_the_spawn_took_offline,
+	       300)
+{
+	char reply[64];
+
+	ASSERT_EQ(0, mk_run_action("2-3", "serve"));
+	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
+	ASSERT_EQ(0, mk_ask(DEV, "cpu-offline 1\n", reply, sizeof(reply)));
+	ASSERT_STREQ("cpu-offline 1 0", reply);
+	EXPECT_EQ(0, mk_inst_write("a", "control", "kill"));
+	EXPECT_TRUE(mk_wait_state("a", "stopped", 0));
+	EXPECT_EQ(0, mk_cpu_set_online(2, true));
+	EXPECT_EQ(0, mk_cpu_set_online(3, true));
+}
+
+/*
  * One CPU of two wedged, the other fine: the kernel's heartbeat goes on
  * (its timer runs on the other CPU), but that CPU's own does not.
  */

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kexec.h>
+#include <linux/multikernel.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #define MK_SYSFS	"/sys/kernel/multikernel"
@@ -156,6 +159,23 @@ static inline bool mk_cpulist_has(const char *list, int cpu)
 #define MK_TIMEOUT_S	120
 
 #define MK_MIN_CPUS	4
+
+/*
+ * kexec_file_load() of @kernel and @initrd with MK_CMDLINE into instance
+ * @id: 0 or -errno, the kernel's own.
+ */
+static inline long mk_load_into(int id, const char *kernel, const char *initrd)
+{
+	int kfd = open(kernel, O_RDONLY), ifd = open(initrd, O_RDONLY);
+	long ret;
+
+	ret = syscall(SYS_kexec_file_load, kfd, ifd, sizeof(MK_CMDLINE),
+		      MK_CMDLINE, KEXEC_FILE_MULTIKERNEL | KEXEC_FILE_MK_ID(id));
+	ret = ret ? -errno : 0;
+	close(kfd);
+	close(ifd);
+	return ret;
+}
 
 /* Run a shell command, return its exit status (or -1). */
 static inline int mk_sh(const char *fmt, ...)
