@@ -55,7 +55,7 @@ FIXTURE_SETUP(bad_input)
 	mk_cleanup();
 	ASSERT_EQ(0, mk_cpu_set_online(1, false));
 	ASSERT_EQ(0, mk_cpu_set_online(2, false));
-	ASSERT_EQ(0, mk_write_file(CREATE, "own cpus=1 memory=64M"));
+	ASSERT_EQ(0, mk_write_file(CREATE, "own cpus=1 memory=128M"));
 	self->free_before = mk_read_ll(MK_SYSFS "/pool/memory_free");
 	ASSERT_EQ(0, mk_read_file(MK_SYSFS "/pool/cpus", self->cpus_before,
 				  sizeof(self->cpus_before)));

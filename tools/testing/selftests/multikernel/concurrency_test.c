@@ -19,7 +19,8 @@
 #define DESTROY		MK_SYSFS "/destroy"
 #define SCAN		"/sys/kernel/debug/multikernel/scan"
 #define RACE_ROUNDS	20
-#define RACE_LINE	"race cpus=3 memory=64M"
+/* Enough for a debug (KASAN) spawn kernel too. */
+#define RACE_LINE	"race cpus=3 memory=128M"
 
 static int race_id(void)
 {
