@@ -38,8 +38,9 @@ fi
 mounts=()
 cleanup() {
 	local i
-	for ((i = ${#mounts[@]} - 1; i >= 0; i--))
+	for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
 		umount -l "${mounts[i]}" 2>/dev/null || true
+	done
 }
 trap cleanup EXIT
 for m in dev proc sys; do
