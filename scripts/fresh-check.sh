@@ -5,7 +5,8 @@
 # "make deps && make test" (or COMMAND), with nothing from this machine.
 #
 # debootstraps a minimal bookworm (minbase, plus make and git, which every
-# machine of this kind has) into build/fresh/root once, clones this
+# machine of this kind has, and the bookworm, -updates and -security
+# archives of a standard install) into build/fresh/root once, clones this
 # repository's HEAD into it afresh, and runs the command there as root in
 # a chroot with /dev, /proc and /sys mounted, an empty ccache and
 # PATH=/usr/sbin:/usr/bin:/sbin:/bin. Nothing of the build machine's
@@ -47,6 +48,13 @@ for m in dev proc sys; do
 	mountpoint -q "$root/$m" || { mount --rbind "/$m" "$root/$m"; mounts+=("$root/$m"); }
 done
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+# The archives a standard bookworm install uses: linux-source-6.12 comes
+# from bookworm-security (debootstrap itself only sets up main).
+cat >"$root/etc/apt/sources.list" <<EOF
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+EOF
 
 # A fresh clone of what is committed, and no cache from earlier checks.
 rm -rf "$root/work" "$root/root/.cache"
