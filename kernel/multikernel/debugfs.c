@@ -23,6 +23,9 @@
  *   rx_pause	write 1/0: stop/resume taking messages off the host ring
  *   ignore_park write N: the next N park NMIs of the host's kill are
  *		ignored, as by a CPU held in VMX operation or SMM
+ *   bad_state	write "STATE REASON": put these in the shared header
+ *   panic_unterminated  write anything: report a panic whose message
+ *		fills its field with no NUL
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
@@ -421,6 +424,55 @@ static const struct file_operations mk_scribble_fops = {
 	.write	= mk_scribble_write,
 };
 
+/* "STATE REASON": what a broken spawn might leave in the header. */
+static ssize_t mk_bad_state_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct mk_shared_header *hdr = mk_spawn_header();
+	u32 state, reason;
+	char buf[32];
+
+	if (!hdr || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%u %u", &state, &reason) != 2)
+		return -EINVAL;
+	pr_emerg("test hook: spawn state %u, exit reason %u\n", state, reason);
+	WRITE_ONCE(hdr->exit_reason, cpu_to_le32(reason));
+	/* Pairs with the acquire in the host's watch. */
+	smp_store_release(&hdr->spawn_state, cpu_to_le32(state));
+	return count;
+}
+
+static const struct file_operations mk_bad_state_fops = {
+	.owner	= THIS_MODULE,
+	.write	= mk_bad_state_write,
+};
+
+/* A panic message that fills its field with no NUL anywhere. */
+static ssize_t mk_panic_unterminated_write(struct file *file,
+					   const char __user *ubuf,
+					   size_t count, loff_t *ppos)
+{
+	struct mk_shared_header *hdr = mk_spawn_header();
+
+	if (!hdr)
+		return -EINVAL;
+	pr_emerg("test hook: unterminated panic message\n");
+	memset(hdr->panic_msg, 'M', sizeof(hdr->panic_msg));
+	WRITE_ONCE(hdr->exit_reason, cpu_to_le32(MK_EXIT_PANIC));
+	/* Pairs with the acquire in the host's watch. */
+	smp_store_release(&hdr->spawn_state, cpu_to_le32(MK_SPAWN_PANICKED));
+	return count;
+}
+
+static const struct file_operations mk_panic_unterminated_fops = {
+	.owner	= THIS_MODULE,
+	.write	= mk_panic_unterminated_write,
+};
+
 static int mk_rx_pause_set(void *data, u64 val)
 {
 	struct mk_channel *ch = mk_spawn_channel();
@@ -453,6 +505,10 @@ static int __init mk_debugfs_init(void)
 					   &mk_rx_pause_fops);
 		debugfs_create_file_unsafe("ignore_park", 0600, dir, NULL,
 					   &mk_ignore_park_fops);
+		debugfs_create_file("bad_state", 0200, dir, NULL,
+				    &mk_bad_state_fops);
+		debugfs_create_file("panic_unterminated", 0200, dir, NULL,
+				    &mk_panic_unterminated_fops);
 	} else if (mk_pool_reserved()) {
 		dir = debugfs_create_dir("multikernel", NULL);
 		debugfs_create_file("scan", 0600, dir, NULL, &mk_scan_fops);

@@ -560,6 +560,7 @@ struct mk_instance *mk_loader_instance(struct kimage *image);
 void mk_loader_set_boot_data(struct kimage *image, u64 data);
 
 /* spawn.c and the architecture: parking a spawn's CPUs for the host's kill. */
+struct mk_shared_header *mk_spawn_header(void);
 bool mk_spawn_park_requested(void);
 void mk_spawn_mark_parked(void);
 int __init mk_arch_spawn_park_init(void);

@@ -181,6 +181,16 @@ void mk_spawn_report(enum mk_spawn_state state, enum mk_exit_reason reason)
 }
 
 /**
+ * mk_spawn_header() - the shared area header this spawn reports through
+ *
+ * Return: the header, or NULL before it is mapped or in a host.
+ */
+struct mk_shared_header *mk_spawn_header(void)
+{
+	return READ_ONCE(mk_shared);
+}
+
+/**
  * mk_spawn_channel() - this spawn's mailbox to its host
  *
  * Return: the channel, or NULL when this kernel is not a spawn.

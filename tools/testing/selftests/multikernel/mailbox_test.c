@@ -21,6 +21,8 @@
 #define UNKNOWN_MAJOR	"unsupported handover major version"
 #define SHARED_VERSION	"/sys/kernel/debug/multikernel/shared_version"
 #define UNKNOWN_SHARED	"unsupported shared area version"
+/* The shared header's panic_msg field (MK_PANIC_MSG_MAX in the kernel). */
+#define PANIC_MSG_MAX	128
 /* A version neither the handover FDT nor the shared area will ever have. */
 #define UNKNOWN_VERSION	"99"
 
@@ -305,6 +307,31 @@ TEST_F_TIMEOUT(spawn, hang_with_interrupts_off_is_caught_by_heartbeat, 300)
 	/* INIT reset the CPU: the host can have it back. */
 	EXPECT_EQ(0, mk_cpu_set_online(3, true));
 	EXPECT_EQ(0, mk_sh("taskset -c 3 true"));
+}
+
+/* Garbage in the shared header is a protocol error, nothing worse. */
+TEST_F_TIMEOUT(spawn, invalid_state_or_exit_reason_is_a_protocol_error, 300)
+{
+	spawn_crashes(_metadata, "bad-state 7 0\n",
+		      "exit_reason protocol-error\n");
+	EXPECT_EQ(0, mk_sh("mkctl restart a --wait=%d", MK_TIMEOUT_S));
+	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
+	ASSERT_EQ(0, serve("bad-state 2 9\n"));
+	ASSERT_TRUE(mk_wait_state("a", "crashed", MK_TIMEOUT_S));
+	EXPECT_TRUE(stats_has("a", "exit_reason protocol-error\n"));
+}
+
+/* A panic message with no NUL is cut to its field and terminated. */
+TEST_F_TIMEOUT(spawn, unterminated_panic_message_is_cut_and_terminated, 300)
+{
+	char want[PANIC_MSG_MAX + 32] = "panic_message ";
+	size_t n = strlen(want);
+
+	spawn_crashes(_metadata, "panic-unterminated\n",
+		      "exit_reason panic\n");
+	memset(want + n, 'M', PANIC_MSG_MAX - 1);
+	strcpy(want + n + PANIC_MSG_MAX - 1, "\n");
+	EXPECT_TRUE(stats_has("a", want));
 }
 
 /*
