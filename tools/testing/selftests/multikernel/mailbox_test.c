@@ -324,13 +324,13 @@ TEST_F_TIMEOUT(spawn, invalid_state_or_exit_reason_is_a_protocol_error, 300)
 /* A panic message with no NUL is cut to its field and terminated. */
 TEST_F_TIMEOUT(spawn, unterminated_panic_message_is_cut_and_terminated, 300)
 {
-	char want[PANIC_MSG_MAX + 32] = "panic_message ";
+	char want[PANIC_MSG_MAX + 32] = "panic_message ";	/* zero-filled */
 	size_t n = strlen(want);
 
 	spawn_crashes(_metadata, "panic-unterminated\n",
 		      "exit_reason panic\n");
 	memset(want + n, 'M', PANIC_MSG_MAX - 1);
-	strcpy(want + n + PANIC_MSG_MAX - 1, "\n");
+	want[n + PANIC_MSG_MAX - 1] = '\n';
 	EXPECT_TRUE(stats_has("a", want));
 }
 
