@@ -16,6 +16,9 @@
  *   shared_version  the shared area version the next starts claim (0:
  *		the real one), likewise.
  *   footprint	read: the host memory each instance holds, in bytes.
+ *   late_sipi	1: every INIT that resets an instance's CPUs is followed by
+ *		a STARTUP IPI into the start trampoline, as when a CPU
+ *		takes the start's STARTUP IPI only after a kill.
  *
  * In a spawn, to play a broken peer:
  *   hang	write anything: spin on this CPU with interrupts off
@@ -60,6 +63,7 @@
 static DEFINE_MUTEX(mk_debugfs_lock);
 static u32 mk_handover_major;
 static u32 mk_shared_version;
+static bool mk_late_sipi;
 
 /**
  * mk_test_handover_major() - the handover major version to claim
@@ -79,6 +83,16 @@ u32 mk_test_handover_major(void)
 u32 mk_test_shared_version(void)
 {
 	return READ_ONCE(mk_shared_version);
+}
+
+/**
+ * mk_test_late_sipi() - follow each reset of an instance's CPUs by a SIPI?
+ *
+ * Return: what debugfs late_sipi was set to.
+ */
+bool mk_test_late_sipi(void)
+{
+	return READ_ONCE(mk_late_sipi);
 }
 
 /* Spawn: park requests (NMIs) still to ignore, to play a wedged CPU. */
@@ -519,6 +533,7 @@ static int __init mk_debugfs_init(void)
 				   &mk_handover_major);
 		debugfs_create_u32("shared_version", 0600, dir,
 				   &mk_shared_version);
+		debugfs_create_bool("late_sipi", 0600, dir, &mk_late_sipi);
 	}
 	return 0;
 }

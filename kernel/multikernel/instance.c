@@ -177,6 +177,19 @@ static int mk_park_cpus(struct mk_instance *inst, struct mk_shared_header *hdr,
 }
 
 /*
+ * From now on a CPU of the instance parks instead of running on: the
+ * spawn's NMI handler and CPU bring-up look at this, and so does the
+ * start trampoline, for a CPU that takes its STARTUP IPI only after the
+ * INIT that was to stop it.
+ */
+static void mk_request_park(struct mk_shared_header *hdr)
+{
+	WRITE_ONCE(hdr->park_request, cpu_to_le32(MK_PARK_REQUEST));
+	/* Before the NMIs or INITs that make the CPUs look at it. */
+	smp_mb();
+}
+
+/*
  * Ask every CPU of the spawn to park (an NMI: it leaves VMX/SVM
  * operation, which holds INIT pending, and halts) and wait until each
  * has said so; then reset them all with INIT. Returns the first CPU that
@@ -190,9 +203,7 @@ static int mk_instance_stop_cpus(struct mk_instance *inst)
 	int bad;
 
 	BUILD_BUG_ON(BITS_PER_TYPE(asked) < MK_SPAWN_MAX_CPUS);
-	WRITE_ONCE(hdr->park_request, cpu_to_le32(MK_PARK_REQUEST));
-	/* The request before the NMIs that make the CPUs look at it. */
-	smp_mb();
+	mk_request_park(hdr);
 	while ((bad = mk_park_cpus(inst, hdr, &asked)) >= 0 &&
 	       ktime_get_ns() < deadline)
 		usleep_range(MK_PARK_POLL_US, 2 * MK_PARK_POLL_US);
@@ -480,6 +491,7 @@ static int mk_instance_start(struct mk_instance *inst)
 	return 0;
 
 out_release:
+	mk_request_park(mk_header(inst));
 	mk_arch_reset_cpus(inst);
 	mk_host_channel_unpublish(inst);
 	mk_devices_give_back(inst);

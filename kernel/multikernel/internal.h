@@ -549,10 +549,12 @@ static inline void mk_uart_unassign(struct mk_device *dev) { }
 u32 mk_test_handover_major(void);
 u32 mk_test_shared_version(void);
 bool mk_test_ignore_park(void);
+bool mk_test_late_sipi(void);
 #else
 static inline u32 mk_test_handover_major(void) { return 0; }
 static inline u32 mk_test_shared_version(void) { return 0; }
 static inline bool mk_test_ignore_park(void) { return false; }
+static inline bool mk_test_late_sipi(void) { return false; }
 #endif
 
 /* loader.c */

@@ -201,6 +201,10 @@ static int mk_write_trampoline(struct mk_instance *inst)
 	*(u16 *)(base + MK_TR_LM_JUMP + 4) = MK_TR_CS64;
 	*(u32 *)(base + MK_TR_CR3) = slot + MK_TR_PML4;
 	*(u64 *)(base + MK_TR_ENTRY) = inst->image->entry;
+	BUILD_BUG_ON(MK_TR_PARK_REQUEST != MK_PARK_REQUEST);
+	*(u64 *)(base + MK_TR_PARK) = inst->shared_base + MK_SHARED_HEADER +
+				      offsetof(struct mk_shared_header,
+					       park_request);
 
 	ret = mk_map_range((u64 *)base, slot, 0, PMD_SIZE, &nr_pd);
 	ret = ret ?: mk_map_range((u64 *)base, slot, inst->mem_base,
@@ -313,8 +317,16 @@ void mk_arch_reset_cpus(struct mk_instance *inst)
 {
 	unsigned int cpu;
 
-	for_each_cpu(cpu, &inst->cpus)
+	for_each_cpu(cpu, &inst->cpus) {
 		mk_send_init(cpu_physical_id(cpu));
+		/*
+		 * Test hook: play a CPU that takes the start's STARTUP IPI
+		 * only after this INIT, with the start trampoline still in
+		 * the slot, as it is when a kill comes that early.
+		 */
+		if (mk_test_late_sipi() && !mk_write_trampoline(inst))
+			mk_send_startup(cpu_physical_id(cpu), inst->low_base);
+	}
 }
 
 /**

@@ -24,6 +24,9 @@
 #define MK_TR_LM_JUMP		(MK_TR_PARAMS + 0x18)	/* u32 offset, u16 sel */
 #define MK_TR_CR3		(MK_TR_PARAMS + 0x20)	/* u32 */
 #define MK_TR_ENTRY		(MK_TR_PARAMS + 0x28)	/* u64 */
+#define MK_TR_PARK		(MK_TR_PARAMS + 0x30)	/* u64: &park_request */
+/* MK_PARK_REQUEST of <linux/multikernel.h>, which assembly cannot include */
+#define MK_TR_PARK_REQUEST	0x4b524150
 #define MK_TR_GDT		(MK_TR_PARAMS + 0x40)	/* 4 descriptors */
 #define MK_TR_SIZE		(MK_TR_GDT + 0x20)
 

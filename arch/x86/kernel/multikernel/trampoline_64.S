@@ -15,6 +15,13 @@
  * absolute address comes from the parameters, which the host computed.
  * The IDT is empty: any fault on the way is a triple fault, which the host
  * sees as a spawn that never becomes ready.
+ *
+ * A CPU may take its STARTUP IPI only after the host killed the start
+ * with INIT (QEMU keeps a pending STARTUP IPI across INIT, and an
+ * overloaded machine can leave the target that late): the kill has set
+ * park_request in the shared header by then, and this code halts here
+ * for good instead of booting a spawn nobody owns any more. Only INIT
+ * gets the CPU out again (the NMIs of a kill go to CPUs that beat).
  */
 
 #include <linux/linkage.h>
@@ -66,8 +73,15 @@ SYM_DATA_START(mk_trampoline)
 	.code64
 .Lmk_tr_long:
 	movl	%ebx, %ebx			/* upper half undefined after the switch */
+	movq	MK_TR_PARK(%rbx), %rdx
+	cmpl	$MK_TR_PARK_REQUEST, (%rdx)
+	je	.Lmk_tr_parked
 	movq	MK_TR_ENTRY(%rbx), %rax
 	jmpq	*%rax
+
+.Lmk_tr_parked:
+	hlt
+	jmp	.Lmk_tr_parked
 
 	.org	MK_TR_PARAMS, 0xcc
 	.fill	MK_TR_SIZE - MK_TR_PARAMS, 1, 0
