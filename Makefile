@@ -32,7 +32,7 @@ KMAKE_ANY	:= $(MAKE) -C $(SRC) CC="ccache gcc" HOSTCC="ccache gcc"
 KMAKE		:= $(KMAKE_ANY) O=$(OBJ)
 
 .PHONY: help deps tree kernel kernel-debug tools selftests initramfs initramfs-debug \
-	run test bench check check-configs series check-series clean
+	run test bench check check-configs check-distro series check-series clean
 
 help:
 	@echo "make deps       install the Debian packages the project needs"
@@ -44,6 +44,7 @@ help:
 	@echo "make test       KUnit, mkctl tests and kselftests; ends with 'N passed, N failed'"
 	@echo "make check      checkpatch --strict on every file we own"
 	@echo "make check-configs  CONFIG_MULTIKERNEL=n build and boot, Debian cloud config, sparse"
+	@echo "make check-distro  Debian cloud-amd64 + CONFIG_MULTIKERNEL as host and spawn (~32 min cold)"
 	@echo "make series     git format-patch series of overlay + patches/ in build/series/"
 	@echo "make check-series  git am it on pristine 6.12, same tree, each patch builds, checkpatch"
 	@echo "make clean      remove build/ (the ccache stays)"
@@ -99,6 +100,9 @@ check-configs: tree
 
 series: deps
 	@$(TOP)/scripts/mkseries.py
+
+check-distro: tools
+	@$(TOP)/scripts/check-distro.sh $(SRC) $(TOOLS_OUT) $(SELFTESTS_OUT)
 
 check-series: tree
 	@$(TOP)/scripts/check-series.sh $(SRC)
