@@ -566,7 +566,7 @@ struct mk_shared_header *mk_spawn_header(void);
 bool mk_spawn_park_requested(void);
 void mk_spawn_mark_parked(void);
 int __init mk_arch_spawn_park_init(void);
-void mk_arch_spawn_park_this_cpu(void);
+void __noreturn mk_arch_spawn_park_this_cpu(void);
 
 /* Architecture hooks (arch/x86/kernel/multikernel/). */
 int mk_arch_claim_low_slot(struct mk_instance *inst);

@@ -140,9 +140,9 @@ static void __noreturn mk_spawn_park_cpu(void)
  * mk_arch_spawn_park_this_cpu() - park the calling CPU for good
  *
  * For a CPU that comes online while the host kills the spawn. Does not
- * return (not declared __noreturn: objtool would want it listed).
+ * return (listed in objtool's noreturns.h).
  */
-void mk_arch_spawn_park_this_cpu(void)
+void __noreturn mk_arch_spawn_park_this_cpu(void)
 {
 	local_irq_disable();
 	mk_spawn_park_cpu();
