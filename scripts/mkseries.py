@@ -300,6 +300,7 @@ RULES = [
     ("spawn", "arch/x86/include/asm/hypervisor.h"),
     ("spawn", "arch/x86/kernel/cpu/hypervisor.c"),
     ("spawn", "arch/x86/kernel/cpu/topology.c"),
+    ("spawn", "tools/objtool/noreturns.h"),
     # mailbox
     ("mailbox", "kernel/multikernel/ring.c"),
     ("mailbox", "kernel/multikernel/ring_test.c"),
