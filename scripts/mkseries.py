@@ -329,6 +329,7 @@ RULES = [
     # test hooks
     ("debugfs", "kernel/multikernel/Kconfig", "config:MULTIKERNEL_TEST_HOOKS"),
     ("debugfs", "kernel/multikernel/debugfs.c"),
+    ("debugfs", "kernel/multikernel/debugfs_peer.c"),
     # the architecture opts in, once everything links
     ("enable", "arch/x86/Kconfig"),
     # documentation

@@ -67,6 +67,7 @@ enum mk_exit_reason {
 	MK_EXIT_PROTOCOL,
 	MK_EXIT_HEARTBEAT,
 	MK_EXIT_STOP_TIMEOUT,
+	MK_EXIT_DOORBELL_FLOOD,
 };
 
 /**
@@ -150,6 +151,9 @@ struct mk_console_ring {
  * single-consumer ring of variable-length records
  * @head:	bytes ever produced; written by the producer, with release
  *		semantics after the record
+ * @doorbells:	doorbell IPIs the producer sent for this ring; written by
+ *		the producer before each one, so that the consumer (which
+ *		cannot tell who sent an IPI) can bound their rate per peer
  * @pad0:	keeps producer and consumer fields on separate cache lines
  * @tail:	bytes ever consumed; written by the consumer
  * @draining:	non-zero while the consumer is draining: the producer then
@@ -166,7 +170,8 @@ struct mk_console_ring {
  */
 struct mk_ring {
 	__le64 head;
-	u8 pad0[56];
+	__le64 doorbells;
+	u8 pad0[48];
 	__le64 tail;
 	__le32 draining;
 	u8 pad1[52];

@@ -19,16 +19,20 @@
  *   late_sipi	1: every INIT that resets an instance's CPUs is followed by
  *		a STARTUP IPI into the start trampoline, as when a CPU
  *		takes the start's STARTUP IPI only after a kill.
+ *   boot_timeout_ms  how long a spawn may take to say it is ready (0: the
+ *		real timeout), so that a test need not wait two minutes.
  *
  * In a spawn, to play a broken peer:
  *   hang	write anything: spin on this CPU with interrupts off
- *   scribble	write anything: corrupt the spawn-to-host ring
  *   rx_pause	write 1/0: stop/resume taking messages off the host ring
  *   ignore_park write N: the next N park NMIs of the host's kill are
  *		ignored, as by a CPU held in VMX operation or SMM
  *   bad_state	write "STATE REASON": put these in the shared header
  *   panic_unterminated  write anything: report a panic whose message
  *		fills its field with no NUL
+ *
+ * The hooks that break the mailbox protocol (scribble, doorbell and
+ * message floods) are in debugfs_peer.c.
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
@@ -64,6 +68,7 @@ static DEFINE_MUTEX(mk_debugfs_lock);
 static u32 mk_handover_major;
 static u32 mk_shared_version;
 static bool mk_late_sipi;
+static u32 mk_boot_timeout_ms;
 
 /**
  * mk_test_handover_major() - the handover major version to claim
@@ -93,6 +98,16 @@ u32 mk_test_shared_version(void)
 bool mk_test_late_sipi(void)
 {
 	return READ_ONCE(mk_late_sipi);
+}
+
+/**
+ * mk_test_boot_timeout_ms() - the boot timeout to use instead of the real one
+ *
+ * Return: what debugfs boot_timeout_ms was set to, 0 for the real one.
+ */
+u32 mk_test_boot_timeout_ms(void)
+{
+	return READ_ONCE(mk_boot_timeout_ms);
 }
 
 /* Spawn: park requests (NMIs) still to ignore, to play a wedged CPU. */
@@ -422,22 +437,6 @@ static const struct file_operations mk_hang_fops = {
 	.write	= mk_hang_write,
 };
 
-static ssize_t mk_scribble_write(struct file *file, const char __user *ubuf,
-				 size_t count, loff_t *ppos)
-{
-	struct mk_channel *ch = mk_spawn_channel();
-
-	pr_emerg("test hook: corrupting the spawn-to-host ring\n");
-	WRITE_ONCE(ch->tx.ring->head, cpu_to_le64(U64_MAX / 3));
-	mk_arch_doorbell(ch->peer_hw_id);
-	return count;
-}
-
-static const struct file_operations mk_scribble_fops = {
-	.owner	= THIS_MODULE,
-	.write	= mk_scribble_write,
-};
-
 /* "STATE REASON": what a broken spawn might leave in the header. */
 static ssize_t mk_bad_state_write(struct file *file, const char __user *ubuf,
 				  size_t count, loff_t *ppos)
@@ -513,8 +512,6 @@ static int __init mk_debugfs_init(void)
 	if (multikernel_is_spawn()) {
 		dir = debugfs_create_dir("multikernel", NULL);
 		debugfs_create_file("hang", 0200, dir, NULL, &mk_hang_fops);
-		debugfs_create_file("scribble", 0200, dir, NULL,
-				    &mk_scribble_fops);
 		debugfs_create_file_unsafe("rx_pause", 0600, dir, NULL,
 					   &mk_rx_pause_fops);
 		debugfs_create_file_unsafe("ignore_park", 0600, dir, NULL,
@@ -534,7 +531,12 @@ static int __init mk_debugfs_init(void)
 		debugfs_create_u32("shared_version", 0600, dir,
 				   &mk_shared_version);
 		debugfs_create_bool("late_sipi", 0600, dir, &mk_late_sipi);
+		debugfs_create_u32("boot_timeout_ms", 0600, dir,
+				   &mk_boot_timeout_ms);
+	} else {
+		return 0;
 	}
+	mk_debugfs_peer_init(dir);
 	return 0;
 }
 late_initcall(mk_debugfs_init);

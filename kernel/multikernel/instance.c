@@ -50,6 +50,16 @@
 /* Default time a spawn gets to shut down after "stop". */
 #define MK_STOP_TIMEOUT_S	10
 #define MK_STOP_TIMEOUT_MAX_S	3600
+/*
+ * A spawn rings the host's doorbell only after it sent a record, and not
+ * while the host drains anyway; the host cannot tell who sent an IPI, so
+ * it compares each spawn's count of doorbells with the records it took
+ * from it. The spawn may be ahead by the records still in the ring, at
+ * most this many (the smallest record is a bare header); beyond that its
+ * doorbells announce nothing and it is stopped before they wear the host
+ * down.
+ */
+#define MK_DOORBELL_SLACK	(MK_RING_DATA_SIZE / sizeof(struct mk_msg_hdr))
 
 /* Running instances' mailboxes, for the doorbell interrupt. */
 static struct mk_channel __rcu *mk_host_channels[MK_MAX_INSTANCES];
@@ -80,6 +90,7 @@ static const char * const mk_exit_reason_names[] = {
 	[MK_EXIT_PROTOCOL]	= "protocol-error",
 	[MK_EXIT_HEARTBEAT]	= "heartbeat-lost",
 	[MK_EXIT_STOP_TIMEOUT]	= "stop-timeout",
+	[MK_EXIT_DOORBELL_FLOOD] = "doorbell-flood",
 };
 
 /**
@@ -285,6 +296,27 @@ static bool mk_instance_check_cpus(struct mk_instance *inst,
 	return false;
 }
 
+/* Has the spawn rung more doorbells than it sent records? */
+static bool mk_instance_doorbell_flood(struct mk_instance *inst)
+{
+	u64 received = READ_ONCE(inst->chan.stats.received);
+
+	inst->doorbells += mk_ring_new_doorbells(&inst->chan.rx);
+	if (inst->doorbells <= received + MK_DOORBELL_SLACK)
+		return false;
+	pr_warn("%s: %llu doorbells for %llu messages (at most %zu more allowed), resetting its CPUs\n",
+		inst->name, inst->doorbells, received, MK_DOORBELL_SLACK);
+	return true;
+}
+
+/* How long the spawn may take to say it is ready. */
+static u64 mk_boot_timeout_ns(void)
+{
+	u32 ms = mk_test_boot_timeout_ms();
+
+	return (u64)(ms ?: MK_BOOT_TIMEOUT_MS) * NSEC_PER_MSEC;
+}
+
 /*
  * A spawn that has not halted: did it become ready (a mailbox message),
  * does its heartbeat move, did it break the mailbox protocol, is a
@@ -299,6 +331,10 @@ static void mk_instance_check_alive(struct mk_instance *inst)
 		mk_instance_halt(inst, MK_STATE_CRASHED, MK_EXIT_PROTOCOL);
 		return;
 	}
+	if (mk_instance_doorbell_flood(inst)) {
+		mk_instance_halt(inst, MK_STATE_CRASHED, MK_EXIT_DOORBELL_FLOOD);
+		return;
+	}
 	if (inst->state == MK_STATE_STARTING) {
 		if (READ_ONCE(inst->ready_kernel_ns)) {
 			inst->ready_ns = inst->ready_kernel_ns;
@@ -307,8 +343,9 @@ static void mk_instance_check_alive(struct mk_instance *inst)
 			pr_info("%s: running (ready %llu ms after start)\n",
 				inst->name,
 				(inst->ready_ns - inst->start_ns) / NSEC_PER_MSEC);
-		} else if (now - inst->start_ns >
-			   MK_BOOT_TIMEOUT_MS * NSEC_PER_MSEC) {
+		} else if (now - inst->start_ns > mk_boot_timeout_ns()) {
+			pr_warn("%s: not ready %llu ms after start, resetting its CPUs\n",
+				inst->name, mk_boot_timeout_ns() / NSEC_PER_MSEC);
 			mk_instance_halt(inst, MK_STATE_CRASHED,
 					 MK_EXIT_BOOT_TIMEOUT);
 		}
@@ -467,6 +504,7 @@ static int mk_instance_start(struct mk_instance *inst)
 		goto out_release;
 
 	inst->start_ns = ktime_get_ns();
+	inst->doorbells = 0;
 	inst->ready_ns = 0;
 	WRITE_ONCE(inst->ready_kernel_ns, 0);
 	WRITE_ONCE(inst->ready_init_ns, 0);

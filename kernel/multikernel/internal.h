@@ -202,12 +202,15 @@ bool mk_cpus_online_veto_active(void);
  * @size:	bytes of data, this kernel's idea, never read from the ring
  * @pos:	head (producer) or tail (consumer) as this kernel knows it
  * @seq:	sequence number of the next record sent or expected
+ * @doorbells:	producer: doorbells rung for this ring. Consumer: the
+ *		producer's count when it was last looked at.
  */
 struct mk_ring_end {
 	struct mk_ring *ring;
 	u32 size;
 	u64 pos;
 	u64 seq;
+	u64 doorbells;
 };
 
 /* ring.c */
@@ -219,6 +222,8 @@ int mk_ring_recv(struct mk_ring_end *c, u16 *type, void *buf, u32 size);
 void mk_ring_set_draining(struct mk_ring_end *c, bool draining);
 bool mk_ring_wants_doorbell(struct mk_ring_end *p);
 bool mk_ring_empty(struct mk_ring_end *c);
+void mk_ring_note_doorbell(struct mk_ring_end *p);
+u64 mk_ring_new_doorbells(struct mk_ring_end *c);
 
 /**
  * struct mk_channel_stats - what a channel counts, shown in stats
@@ -250,7 +255,6 @@ struct mk_channel_stats {
  * @error:	-EPROTO once the peer broke the protocol
  * @peer_hw_id:	where the doorbell goes
  * @name:	for messages
- * @on_error:	called from @rx_work when the peer broke the protocol
  * @stats:	counters, under @tx_lock for the send side
  * @msgdev:	the message device on this channel, or NULL
  * @rx_buf:	payload of the record being handled
@@ -266,7 +270,6 @@ struct mk_channel {
 	int error;
 	u32 peer_hw_id;
 	const char *name;
-	void (*on_error)(struct mk_channel *ch);
 	struct mk_channel_stats stats;
 	struct mk_msgdev *msgdev;
 	u8 rx_buf[MK_MSG_MAX_PAYLOAD];
@@ -322,6 +325,7 @@ void mk_channel_connect(struct mk_channel *ch, struct mk_ring *tx,
 			struct mk_ring *rx, u32 peer_hw_id, bool reset);
 void mk_channel_disconnect(struct mk_channel *ch);
 void mk_channel_kick(struct mk_channel *ch);
+void mk_channel_ring_doorbell(struct mk_channel *ch);
 int mk_channel_try_send(struct mk_channel *ch, enum mk_msg_type type,
 			const void *buf, u32 len);
 bool mk_ring_empty_for_peer(struct mk_channel *ch);
@@ -408,6 +412,7 @@ struct mk_device {
  * @unconfirmed_cpu: while lost, the first CPU that did not confirm it
  *		was parked; -1 otherwise
  * @stop_deadline_ns: while stopping: when to give up and kill
+ * @doorbells:	doorbells the spawn says it rang since the start
  * @chan:	the mailbox
  * @msgdev:	/dev/mk-NAME
  * @nr_devices:	entries in @devices
@@ -449,6 +454,7 @@ struct mk_instance {
 	int stalled_cpu;
 	int unconfirmed_cpu;
 	u64 stop_deadline_ns;
+	u64 doorbells;
 	struct mk_channel chan;
 	struct mk_msgdev msgdev;
 	unsigned int nr_devices;
@@ -550,11 +556,17 @@ u32 mk_test_handover_major(void);
 u32 mk_test_shared_version(void);
 bool mk_test_ignore_park(void);
 bool mk_test_late_sipi(void);
+u32 mk_test_boot_timeout_ms(void);
+bool mk_test_never_ready(void);
+struct dentry;
+void mk_debugfs_peer_init(struct dentry *dir);
 #else
 static inline u32 mk_test_handover_major(void) { return 0; }
 static inline u32 mk_test_shared_version(void) { return 0; }
 static inline bool mk_test_ignore_park(void) { return false; }
 static inline bool mk_test_late_sipi(void) { return false; }
+static inline u32 mk_test_boot_timeout_ms(void) { return 0; }
+static inline bool mk_test_never_ready(void) { return false; }
 #endif
 
 /* loader.c */

@@ -47,6 +47,21 @@ int mk_msg_register_handler(enum mk_msg_type type, mk_msg_handler_t handler)
 }
 EXPORT_SYMBOL_GPL(mk_msg_register_handler);
 
+/**
+ * mk_channel_ring_doorbell() - interrupt the peer, counted
+ * @ch:		the channel, with @ch->tx_lock held
+ *
+ * The count in the ring lets the peer bound the rate of our doorbells.
+ */
+void mk_channel_ring_doorbell(struct mk_channel *ch)
+{
+	lockdep_assert_held(&ch->tx_lock);
+	ch->stats.doorbells++;
+	mk_ring_note_doorbell(&ch->tx);
+	mk_arch_doorbell(ch->peer_hw_id);
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_channel_ring_doorbell);
+
 /* Send with tx_lock held. */
 static int mk_channel_send_locked(struct mk_channel *ch, enum mk_msg_type type,
 				  const void *buf, u32 len)
@@ -62,10 +77,8 @@ static int mk_channel_send_locked(struct mk_channel *ch, enum mk_msg_type type,
 	if (ret)
 		return ret;
 	ch->stats.sent++;
-	if (mk_ring_wants_doorbell(&ch->tx)) {
-		ch->stats.doorbells++;
-		mk_arch_doorbell(ch->peer_hw_id);
-	}
+	if (mk_ring_wants_doorbell(&ch->tx))
+		mk_channel_ring_doorbell(ch);
 	return 0;
 }
 

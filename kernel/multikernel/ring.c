@@ -34,6 +34,7 @@ void mk_ring_init(struct mk_ring *ring, struct mk_ring_end *prod,
 		  struct mk_ring_end *cons, u32 size)
 {
 	WRITE_ONCE(ring->head, 0);
+	WRITE_ONCE(ring->doorbells, 0);
 	WRITE_ONCE(ring->tail, 0);
 	WRITE_ONCE(ring->draining, 0);
 	if (prod)
@@ -55,6 +56,7 @@ void mk_ring_attach(struct mk_ring_end *end, struct mk_ring *ring, u32 size)
 	end->size = size;
 	end->pos = 0;
 	end->seq = 0;
+	end->doorbells = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_ring_attach);
 
@@ -232,3 +234,34 @@ bool mk_ring_empty(struct mk_ring_end *c)
 	return le64_to_cpu(READ_ONCE(c->ring->head)) == c->pos;
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_ring_empty);
+
+/**
+ * mk_ring_note_doorbell() - count a doorbell the producer is about to ring
+ * @p:		producer end; callers serialise
+ */
+void mk_ring_note_doorbell(struct mk_ring_end *p)
+{
+	WRITE_ONCE(p->ring->doorbells, cpu_to_le64(++p->doorbells));
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_ring_note_doorbell);
+
+/**
+ * mk_ring_new_doorbells() - doorbells the producer rang since the last call
+ * @c:		consumer end; callers serialise
+ *
+ * The count comes from the producer and is not trusted: one that went
+ * backwards is taken as a jump forward by the same distance, so a peer
+ * cannot hide a flood by resetting its counter.
+ *
+ * Return: how far the producer's count moved since the last call.
+ */
+u64 mk_ring_new_doorbells(struct mk_ring_end *c)
+{
+	u64 now = le64_to_cpu(READ_ONCE(c->ring->doorbells));
+	u64 moved = now >= c->doorbells ? now - c->doorbells :
+					  c->doorbells - now;
+
+	c->doorbells = now;
+	return moved;
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_ring_new_doorbells);

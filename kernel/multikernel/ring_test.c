@@ -3,7 +3,8 @@
  * KUnit tests for the mailbox ring: order and wrap-around, full ring
  * back-pressure, and a consumer fed hostile rings (wrapped, truncated,
  * oversized, garbage type, wrong sequence, torn head/tail) that must
- * answer -EPROTO without touching anything outside the ring.
+ * answer -EPROTO without touching anything outside the ring; the
+ * producer's doorbell count, which the consumer must not trust.
  */
 
 #include <kunit/test.h>
@@ -245,6 +246,28 @@ static void ring_survives_random_garbage(struct kunit *test)
 	}
 }
 
+/* The consumer counts the producer's doorbells, whatever it writes there. */
+static void ring_counts_doorbells_and_distrusts_the_count(struct kunit *test)
+{
+	struct ring_ctx *ctx = test->priv;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, mk_ring_new_doorbells(&ctx->cons), 0);
+	for (i = 0; i < 5; i++)
+		mk_ring_note_doorbell(&ctx->prod);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(ctx->ring->doorbells), 5);
+	KUNIT_EXPECT_EQ(test, mk_ring_new_doorbells(&ctx->cons), 5);
+	KUNIT_EXPECT_EQ(test, mk_ring_new_doorbells(&ctx->cons), 0);
+	/* A count set back hides nothing: it moved just as far. */
+	ctx->ring->doorbells = cpu_to_le64(1);
+	KUNIT_EXPECT_EQ(test, mk_ring_new_doorbells(&ctx->cons), 4);
+	ctx->ring->doorbells = cpu_to_le64(U64_MAX);
+	KUNIT_EXPECT_EQ(test, mk_ring_new_doorbells(&ctx->cons), U64_MAX - 1);
+	/* A fresh ring starts from 0 on both ends. */
+	mk_ring_init(ctx->ring, &ctx->prod, &ctx->cons, RING_SIZE);
+	KUNIT_EXPECT_EQ(test, mk_ring_new_doorbells(&ctx->cons), 0);
+}
+
 static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(ring_delivers_in_order_across_wraps),
 	KUNIT_CASE(ring_payloads_survive_wrap),
@@ -259,6 +282,7 @@ static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(ring_rejects_pad_crossing_end),
 	KUNIT_CASE(ring_send_rejects_torn_tail),
 	KUNIT_CASE(ring_survives_random_garbage),
+	KUNIT_CASE(ring_counts_doorbells_and_distrusts_the_count),
 	{}
 };
 

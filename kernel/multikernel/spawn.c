@@ -434,6 +434,10 @@ static int __init mk_spawn_ready(void)
 {
 	if (!multikernel_spawn || !mk_shared)
 		return 0;
+	if (mk_test_never_ready()) {
+		pr_warn("test hook: not telling the host we are ready\n");
+		return 0;
+	}
 	mk_spawn_report(MK_SPAWN_READY, MK_EXIT_NONE);
 	mk_spawn_send_ready(MK_READY_KERNEL);
 	INIT_DELAYED_WORK(&mk_init_watch, mk_spawn_watch_init);

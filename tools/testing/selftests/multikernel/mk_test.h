@@ -268,6 +268,32 @@ static inline bool mk_wait_state(const char *name, const char *state,
 	return false;
 }
 
+/* Does instances/NAME/stats contain @needle ("key value\n")? */
+static inline bool mk_stats_has(const char *name, const char *needle)
+{
+	char stats[2048];
+
+	if (mk_inst_read(name, "stats", stats, sizeof(stats) - 1))
+		return false;
+	strcat(stats, "\n");	/* mk_read_file() strips the last one */
+	return strstr(stats, needle);
+}
+
+/* Send @cmd to the serve loop (vm/spawn-init) of NAME's spawn, no answer. */
+static inline int mk_serve(const char *name, const char *cmd)
+{
+	char dev[64];
+	int fd, ret;
+
+	snprintf(dev, sizeof(dev), "/dev/mk-%s", name);
+	fd = open(dev, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd) ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
 /*
  * Wait until the console of NAME contains @needle and copy the line that
  * holds it into @line. False on timeout.
