@@ -253,6 +253,7 @@ static int mk_instance_halt(struct mk_instance *inst, enum mk_state state,
 	mk_host_channel_unpublish(inst);
 	mk_msgdev_wake(&inst->msgdev);
 	if (inst->cpus_owned) {
+		mk_cpus_return(&inst->cpus);
 		mk_cpus_release(&inst->cpus);
 		inst->cpus_owned = false;
 	}
@@ -533,6 +534,7 @@ out_release:
 	mk_arch_reset_cpus(inst);
 	mk_host_channel_unpublish(inst);
 	mk_devices_give_back(inst);
+	mk_cpus_return(&inst->cpus);
 out_cpus:
 	mk_cpus_release(&inst->cpus);
 	inst->cpus_owned = false;

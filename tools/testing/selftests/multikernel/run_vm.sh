@@ -5,20 +5,23 @@
 # stdout, and kill it after a timeout.
 #
 #   run_vm.sh -k bzImage -i initramfs [-a "kernel args"] [-t seconds]
-#             [-s cpus] [-m memory] [-l logfile] [-d disk.img] [-c file] [-I]
+#             [-s cpus] [-m memory] [-l logfile] [-d disk.img] [-c file]
+#             [-M socket] [-I]
 #
 # -d adds a raw disk as a virtio-blk PCI function (serial "mkdisk") behind
 # its own PCIe root port, where it has a function-level reset: the
 # device-handover tests give it to spawns. -c adds a second serial port
 # (COM2, ttyS1) whose output goes to a file, for the UART handover test.
+# -M puts QEMU's monitor (HMP) on a Unix socket, for a test that injects
+# a machine check from outside.
 # -I keeps stdin attached for an interactive console. ACCEL=kvm uses KVM
 # where it works (it does not on machines with nested virtualisation).
 # Exit status: QEMU's, or 124 when the timeout hit.
 set -u
 
 kernel= initrd= append= timeout=600 smp=4 mem=2G log=/dev/null interactive=0
-disk= com2=
-while getopts "k:i:a:t:s:m:l:d:c:I" opt; do
+disk= com2= monitor=
+while getopts "k:i:a:t:s:m:l:d:c:M:I" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
@@ -29,9 +32,10 @@ while getopts "k:i:a:t:s:m:l:d:c:I" opt; do
 	l) log=$OPTARG ;;
 	d) disk=$OPTARG ;;
 	c) com2=$OPTARG ;;
+	M) monitor=$OPTARG ;;
 	I) interactive=1 ;;
 	*) echo "usage: $0 -k bzImage -i initramfs [-a args] [-t s] [-s cpus]" \
-		"[-m mem] [-l log] [-d disk] [-c file] [-I]" >&2
+		"[-m mem] [-l log] [-d disk] [-c file] [-M socket] [-I]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -44,6 +48,9 @@ qemu=(qemu-system-x86_64 -machine q35 -cpu max -accel "${ACCEL:-tcg}"
 if [ -n "$com2" ]; then
 	# An explicit -serial replaces -nographic's default COM1 on stdio.
 	qemu+=(-serial mon:stdio -serial "file:$com2")
+fi
+if [ -n "$monitor" ]; then
+	qemu+=(-monitor "unix:$monitor,server=on,wait=off")
 fi
 if [ -n "$disk" ]; then
 	qemu+=(-device pcie-root-port,id=mkport,chassis=1,slot=1
