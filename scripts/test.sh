@@ -17,6 +17,8 @@
 #   series    make series: git am on pristine 6.12 gives the same tree, every
 #             patch builds, checkpatch --strict is clean (check-series.sh)
 #   badparam  boots with bad multikernel_pool= values
+#   initfail  boots whose CPU online veto or host side setup fails (test
+#             hook multikernel.test_fail_init=): instances are refused
 #   kaslr     three KASLR boots with multikernel_pool=1G@512M: the pool is
 #             there every time, and the kernel moved
 #   kexec     plain kexec -s -l/-e into the same bzImage with an instance
@@ -44,9 +46,11 @@ py=/usr/bin/python3
 count=$top/scripts/tap-count.py
 VM_TIMEOUT=${VM_TIMEOUT:-900}
 DEBUG_VM_TIMEOUT=${DEBUG_VM_TIMEOUT:-2400}
-# The debug tier: every selftest binary but device_test, which adds the
-# least there, and the long loops of concurrency_test cut to a quarter
-# (mktest.quick): the full set would push CI past its budget (README).
+# The debug tier: every selftest binary but device_test, hostile_test
+# and restart_test, which add the least there (hostile_test alone takes
+# 3 min in the debug kernel), and the long loops of concurrency_test cut
+# to a quarter (mktest.quick): the full set would push CI past its budget
+# (README).
 debug_selftests=${DEBUG_SELFTESTS:-pool_test,lifecycle_test,bad_input_test,mailbox_test,concurrency_test}
 POOL=1G
 
@@ -155,6 +159,14 @@ for bad in 1G@1M 64G; do
 	tally "badparam" "$logs/badparam-$bad.log" --between "MKTEST-BEGIN" "MKTEST-END" \
 		--no-skip --binaries pool_param_test
 	tally splats "$logs/badparam-$bad.log" --splats
+done
+
+# A host whose setup fails at boot refuses instances (init_fail_test).
+for step in veto host; do
+	vm "initfail-$step" "multikernel_pool=$POOL nokaslr kunit.enable=0 multikernel.test_fail_init=$step mktest.run=init_fail_test"
+	tally initfail "$logs/initfail-$step.log" --between "MKTEST-BEGIN" "MKTEST-END" \
+		--no-skip --binaries init_fail_test
+	tally splats "$logs/initfail-$step.log" --splats
 done
 
 # KASLR and a pool at a fixed offset: the decompressor keeps the kernel

@@ -198,7 +198,9 @@ static int __init mk_cpu_init(void)
 
 	if (!mk_pool_reserved())
 		return 0;
-	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
+	/* Test hook: as if no dynamic hotplug state were left. */
+	ret = mk_test_fail_init("veto") ? -ENOSPC :
+	      cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
 					"multikernel:online",
 					mk_cpu_online_prepare, NULL);
 	if (ret < 0) {

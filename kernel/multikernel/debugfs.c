@@ -33,6 +33,10 @@
  *
  * The hooks that break the mailbox protocol (scribble, doorbell and
  * message floods) are in debugfs_peer.c.
+ *
+ * A host booted with "multikernel.test_fail_init=veto" or "=host" plays
+ * a failed setup step: registering the CPU online veto, or the host side
+ * (doorbell, reboot notifier). Instances must then be refused.
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
@@ -44,6 +48,7 @@
 #include <linux/io.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/sched.h>
@@ -63,6 +68,14 @@
 #define MK_P99			99
 /* The host CPU that spawns' doorbells interrupt (mk_arch_host_doorbell_id). */
 #define MK_BENCH_CPU		0
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "multikernel."
+
+static char *test_fail_init = "";
+module_param(test_fail_init, charp, 0444);
+MODULE_PARM_DESC(test_fail_init,
+		 "Test hook: a host setup step that fails at boot (veto, host)");
 
 static DEFINE_MUTEX(mk_debugfs_lock);
 static u32 mk_handover_major;
@@ -98,6 +111,17 @@ u32 mk_test_shared_version(void)
 bool mk_test_late_sipi(void)
 {
 	return READ_ONCE(mk_late_sipi);
+}
+
+/**
+ * mk_test_fail_init() - shall this setup step fail, as a test asks?
+ * @step:	"veto" or "host"
+ *
+ * Return: true when booted with multikernel.test_fail_init=@step.
+ */
+bool mk_test_fail_init(const char *step)
+{
+	return test_fail_init && !strcmp(test_fail_init, step);
 }
 
 /**

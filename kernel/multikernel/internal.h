@@ -559,6 +559,7 @@ bool mk_test_ignore_park(void);
 bool mk_test_late_sipi(void);
 u32 mk_test_boot_timeout_ms(void);
 bool mk_test_never_ready(void);
+bool mk_test_fail_init(const char *step);
 struct dentry;
 void mk_debugfs_peer_init(struct dentry *dir);
 #else
@@ -568,6 +569,7 @@ static inline bool mk_test_ignore_park(void) { return false; }
 static inline bool mk_test_late_sipi(void) { return false; }
 static inline u32 mk_test_boot_timeout_ms(void) { return 0; }
 static inline bool mk_test_never_ready(void) { return false; }
+static inline bool mk_test_fail_init(const char *step) { return false; }
 #endif
 
 /* loader.c */

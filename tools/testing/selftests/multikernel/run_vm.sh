@@ -16,8 +16,20 @@
 # a machine check from outside.
 # -I keeps stdin attached for an interactive console. ACCEL=kvm uses KVM
 # where it works (it does not on machines with nested virtualisation).
-# Exit status: QEMU's, or 124 when the timeout hit.
+# Exit status: QEMU's, or 124 when the timeout hit, or 3 for a QEMU older
+# than 8.1: its TCG can run stale code after live text patching (jump
+# labels), which panics spawns now and then (MK_OLD_QEMU=1 runs it anyway,
+# to study that).
 set -u
+
+qemu_version=$(qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+read -r qemu_major qemu_minor <<<"${qemu_version:-0 0}"
+if [ "$qemu_major" -lt 8 ] || { [ "$qemu_major" -eq 8 ] && [ "$qemu_minor" -lt 1 ]; }; then
+	if [ "${MK_OLD_QEMU:-0}" != 1 ]; then
+		echo "run_vm.sh: QEMU $qemu_major.$qemu_minor is older than 8.1, whose TCG can run stale translated code after a jump label is patched (fixed by QEMU commit deba78709ae8); 'make deps' installs a newer one" >&2
+		exit 3
+	fi
+fi
 
 kernel= initrd= append= timeout=600 smp=4 mem=2G log=/dev/null interactive=0
 disk= com2= monitor=
