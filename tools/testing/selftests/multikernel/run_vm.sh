@@ -22,11 +22,16 @@
 # to study that).
 set -u
 
-qemu_version=$(qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+qemu_version=$(qemu-system-x86_64 --version |
+	sed -n 's/^QEMU emulator version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
 read -r qemu_major qemu_minor <<<"${qemu_version:-0 0}"
-if [ "$qemu_major" -lt 8 ] || { [ "$qemu_major" -eq 8 ] && [ "$qemu_minor" -lt 1 ]; }; then
+if [ "$qemu_major" -lt 8 ] ||
+	{ [ "$qemu_major" -eq 8 ] && [ "$qemu_minor" -lt 1 ]; }; then
 	if [ "${MK_OLD_QEMU:-0}" != 1 ]; then
-		echo "run_vm.sh: QEMU $qemu_major.$qemu_minor is older than 8.1, whose TCG can run stale translated code after a jump label is patched (fixed by QEMU commit deba78709ae8); 'make deps' installs a newer one" >&2
+		echo "run_vm.sh: QEMU $qemu_major.$qemu_minor is older than 8.1:" \
+			"its TCG can run stale translated code after a jump" \
+			"label is patched (fixed by QEMU commit deba78709ae8);" \
+			"'make deps' installs a newer one" >&2
 		exit 3
 	fi
 fi
