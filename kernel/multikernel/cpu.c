@@ -14,11 +14,9 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
-#include <linux/device.h>
 #include <linux/init.h>
 #include <linux/mutex.h>
 #include <linux/printk.h>
-#include <linux/sched.h>
 
 #include "internal.h"
 
@@ -32,8 +30,6 @@
  */
 static struct cpumask mk_owned_cpus;
 static DEFINE_MUTEX(mk_cpus_lock);
-/* The task that takes owned CPUs through the host's dead state. */
-static struct task_struct *mk_returning_task;
 
 /**
  * mk_cpus_available() - the CPUs an instance could be given now
@@ -110,54 +106,10 @@ void mk_cpus_release(const struct cpumask *cpus)
 	cpus_read_unlock();
 }
 
-/**
- * mk_cpus_return() - leave reset CPUs where the host keeps its offline CPUs
- * @cpus:	CPUs of an instance, still owned, just reset with INIT
- *
- * INIT leaves a CPU waiting for a STARTUP IPI with CR4.MCE clear, and a
- * machine check that reaches a CPU in that state shuts the whole machine
- * down; that is why x86 never leaves a CPU that booted once waiting for
- * SIPI (see cpus_booted_once_mask). So each CPU is brought up by the host
- * and taken straight down again, into the host's dead loop, with its own
- * machine check handling, like any CPU the host took offline. The device
- * hotplug lock keeps user space from onlining or offlining it meanwhile;
- * the instance still owns it, so no other instance can claim it. Not
- * while the host shuts down: the next kernel brings its CPUs up itself.
- */
-void mk_cpus_return(const struct cpumask *cpus)
-{
-	struct device *dev;
-	unsigned int cpu;
-	int ret;
-
-	if (system_state != SYSTEM_RUNNING)
-		return;
-	lock_device_hotplug();
-	WRITE_ONCE(mk_returning_task, current);
-	for_each_cpu(cpu, cpus) {
-		dev = get_cpu_device(cpu);
-		if (!dev || cpu_online(cpu))
-			continue;
-		ret = device_online(dev);
-		if (ret) {
-			pr_warn("CPU %u: cannot bring it up (%d): until it is, a machine check stops the machine\n",
-				cpu, ret);
-			continue;
-		}
-		ret = device_offline(dev);
-		if (ret)
-			pr_warn("CPU %u: cannot take it down again (%d): it stays online\n",
-				cpu, ret);
-	}
-	WRITE_ONCE(mk_returning_task, NULL);
-	unlock_device_hotplug();
-}
-
 /* Hotplug "prepare" step of onlining: veto CPUs that run another kernel. */
 static int mk_cpu_online_prepare(unsigned int cpu)
 {
-	if (!cpumask_test_cpu(cpu, &mk_owned_cpus) ||
-	    READ_ONCE(mk_returning_task) == current)
+	if (!cpumask_test_cpu(cpu, &mk_owned_cpus))
 		return 0;
 	pr_warn_ratelimited("refusing to online CPU %u: a multikernel instance owns it\n",
 			    cpu);

@@ -194,7 +194,6 @@ extern const struct kobj_type mk_instance_ktype;
 void mk_cpus_available(struct cpumask *mask);
 int mk_cpus_claim(const struct cpumask *cpus, const char *who);
 void mk_cpus_release(const struct cpumask *cpus);
-void mk_cpus_return(const struct cpumask *cpus);
 bool mk_cpus_online_veto_active(void);
 
 /**

@@ -43,13 +43,6 @@
 
 /* Longest setup_data chain walked looking for ours. */
 #define MK_SETUP_DATA_MAX_ENTRIES	32
-/*
- * How long a parked CPU keeps running before it halts: the host's INIT
- * follows within its park timeout (1 s). A CPU resets on INIT in the HLT
- * state too, but QEMU's TCG only looks at a pending INIT while the vCPU
- * runs, so a halted one would stay in this kernel's code after the kill.
- */
-#define MK_PARK_SPIN_US		(2 * USEC_PER_SEC)
 
 static struct mk_spawn_info mk_info __ro_after_init;
 static u64 mk_setup_data_pa __initdata;
@@ -132,18 +125,13 @@ static int __init mk_spawn_pci_none(void)
 
 /*
  * Leave VMX/SVM operation (which would hold INIT pending), tell the host,
- * and wait for its INIT, which is then sure to reset this CPU: running
- * for a while (see MK_PARK_SPIN_US), then halted. Interrupts off; NMIs
- * may come and go.
+ * and only halt from now on: the host's INIT is then sure to reset this
+ * CPU. Interrupts off; NMIs may come and go.
  */
 static void __noreturn mk_spawn_park_cpu(void)
 {
-	unsigned long us;
-
 	cpu_emergency_disable_virtualization();
 	mk_spawn_mark_parked();
-	for (us = 0; us < MK_PARK_SPIN_US; us++)
-		udelay(1);
 	for (;;)
 		native_halt();
 }
