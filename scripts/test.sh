@@ -248,8 +248,8 @@ if [ "${MK_TEST_MCE:-0}" = 1 ]; then
 		echo "not ok 1 mce_reached_the_cpu_while_it_was_offline # $(tail -n 1 "$logs/mce-inject.log") $inject_said"
 	fi | { echo "1..1"; cat; } >"$logs/mce.tap"
 	tally mce "$logs/mce.tap" --no-skip
+	tally splats "$logs/mce.log" --splats
 fi
-tally splats "$logs/mce.log" --splats
 
 # The debug kernel, host and spawns: the selftests again, with lockdep,
 # KASAN, UBSAN and kmemleak watching; any report fails the splats line.
