@@ -16,6 +16,8 @@
 # a machine check from outside.
 # -I keeps stdin attached for an interactive console. ACCEL=kvm uses KVM
 # where it works (it does not on machines with nested virtualisation).
+# MK_QEMU_ARGS adds QEMU options, split at spaces, for debugging (say
+# "-trace memory_region_ops_write -D /tmp/trace.log").
 # Exit status: QEMU's, or 124 when the timeout hit, or 3 for a QEMU older
 # than 8.1: its TCG can run stale code after live text patching (jump
 # labels), which panics spawns now and then (MK_OLD_QEMU=1 runs it anyway,
@@ -73,6 +75,11 @@ if [ -n "$disk" ]; then
 	qemu+=(-device pcie-root-port,id=mkport,chassis=1,slot=1
 	       -drive "if=none,id=mkdisk,format=raw,file=$disk"
 	       -device virtio-blk-pci,drive=mkdisk,bus=mkport,serial=mkdisk,disable-legacy=on)
+fi
+
+if [ -n "${MK_QEMU_ARGS:-}" ]; then
+	read -r -a extra <<<"$MK_QEMU_ARGS"
+	qemu+=("${extra[@]}")
 fi
 
 if [ "$interactive" = 1 ]; then
