@@ -114,8 +114,11 @@ AREAS = [
         on a kimage of the new type KEXEC_TYPE_MULTIKERNEL (the type field
         grows to two bits). kexec_walk_resources() offers only the
         instance's RAM to such images, and the segments are kept, so every
-        start and restart begins from the same bytes. Nothing changes for
-        kexec and kdump images.
+        start and restart begins from the same bytes. The kernel's payload
+        is decompressed once, here, with the run-time zlib and zstd code
+        (the boot decompressors are __init), so that no start spends time
+        on it; other methods keep decompressing themselves. Nothing
+        changes for kexec and kdump images.
         """, objects=["kernel/kexec_core.o", "kernel/kexec.o"]),
     Area("x86-start", "x86/multikernel: start instances with INIT-SIPI-SIPI", """
         A CPU leaves INIT in real mode and can only be started at a page
@@ -123,7 +126,11 @@ AREAS = [
         instance, before its own real-mode trampoline takes the rest. To
         start an instance it copies a trampoline and an identity map into
         the slot and sends INIT-SIPI-SIPI to the instance's first CPU,
-        which goes to long mode and enters kexec purgatory. The boot_params
+        which goes to long mode and enters the kernel the host laid out
+        from the bzImage's ELF payload at load time, at startup_64 with
+        %rsi = boot_params (or kexec purgatory for a kernel that
+        decompresses itself). The trampoline stamps its TSC on entry, for
+        the phases of a start. The boot_params
         the bzImage loader copied from the host are rewritten to describe
         only the instance (its RAM usable, the shared area reserved, no
         ACPI, EFI, EDD or video data) plus a SETUP_MULTIKERNEL setup_data,
@@ -175,7 +182,9 @@ AREAS = [
         instance owns, since onlining sends INIT to another kernel, gives
         CPUs back only after INIT, stops using IPI shorthands once it has a
         pool, and resets a spawn that misses its heartbeats or breaks the
-        protocol, without waiting for an operator.
+        protocol, without waiting for an operator. Every start is
+        stamped with the TSC by both kernels, and stats shows its phases
+        once the stamps are checked to be in order.
         """),
     Area("console", "multikernel: give spawns a console the host can read", """
         A spawn has no serial port of its own, and its last words matter
@@ -281,6 +290,9 @@ RULES = [
     ("pool", "arch/x86/boot/compressed/kaslr.c"),
     # loader
     ("loader", "kernel/multikernel/loader.c"),
+    ("loader", "kernel/multikernel/decompress.c"),
+    ("loader", "kernel/multikernel/decompress_test.c"),
+    ("x86-start", "arch/x86/kernel/multikernel/prepare.c"),
     ("loader", "include/linux/kexec.h"),
     ("loader", "kernel/kexec_internal.h"),
     ("loader", "kernel/kexec_core.c"),
@@ -314,6 +326,8 @@ RULES = [
     ("instances", "kernel/multikernel/create_parse.c"),
     ("instances", "kernel/multikernel/instance.c"),
     ("instances", "kernel/multikernel/sysfs.c"),
+    ("instances", "kernel/multikernel/boot_phases.c"),
+    ("instances", "kernel/multikernel/boot_phases_test.c"),
     ("instances", "arch/x86/kernel/apic/ipi.c"),
     # console
     ("console", "kernel/multikernel/Kconfig", "config:HVC_MULTIKERNEL"),

@@ -13,6 +13,7 @@
 #define _LINUX_MULTIKERNEL_H
 
 #include <linux/errno.h>
+#include <linux/init.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 #include <uapi/linux/multikernel.h>
@@ -71,6 +72,23 @@ enum mk_exit_reason {
 };
 
 /**
+ * enum mk_boot_stamp - the steps of a start a spawn stamps
+ * @MK_STAMP_TRAMPOLINE: the boot CPU entered the host's start trampoline
+ * @MK_STAMP_KERNEL: the spawn kernel found the handover (x86: platform
+ *		detection in setup_arch(), after any decompression)
+ * @MK_STAMP_READY: the kernel booted (the "ready" message)
+ * @MK_STAMP_INIT: /init is about to run (system running)
+ * @MK_BOOT_STAMPS: number of stamps
+ */
+enum mk_boot_stamp {
+	MK_STAMP_TRAMPOLINE,
+	MK_STAMP_KERNEL,
+	MK_STAMP_READY,
+	MK_STAMP_INIT,
+	MK_BOOT_STAMPS,
+};
+
+/**
  * struct mk_shared_header - first page of the shared area
  * @magic:	%MK_SHARED_MAGIC, written by the host
  * @version:	%MK_SHARED_VERSION, written by the host
@@ -92,10 +110,15 @@ enum mk_exit_reason {
  * @cpu_parked:	%MK_CPU_PARKED once that CPU (same order as @cpu_beat)
  *		has left VMX/SVM operation and halts for good, where INIT
  *		resets it; written by the CPU itself
+ * @boot_stamp:	the spawn's boot CPU's timestamp counter (x86: TSC) at
+ *		each step of a start, indexed by &enum mk_boot_stamp; 0
+ *		until that step. Zeroed by the host before each start.
  *
  * The host writes the header before each start; afterwards the spawn
- * only writes @exit_reason, then @spawn_state with release semantics.
- * The host validates both: any other value is a protocol error.
+ * only writes @exit_reason, then @spawn_state with release semantics,
+ * and its beats, parked words and boot stamps. The host validates
+ * everything it reads: a state or exit reason it does not know is a
+ * protocol error, boot stamps out of order are not trusted.
  */
 struct mk_shared_header {
 	__le32 magic;
@@ -107,6 +130,7 @@ struct mk_shared_header {
 	__le64 cpu_beat[MK_SPAWN_MAX_CPUS];
 	__le32 park_request;
 	__le32 cpu_parked[MK_SPAWN_MAX_CPUS];
+	__le64 boot_stamp[MK_BOOT_STAMPS];
 };
 
 /* mk_shared_header.cpu_beat of a CPU the spawn took offline itself. */

@@ -21,6 +21,9 @@
  *		takes the start's STARTUP IPI only after a kill.
  *   boot_timeout_ms  how long a spawn may take to say it is ready (0: the
  *		real timeout), so that a test need not wait two minutes.
+ *   keep_compressed  1: kernels loaded from now on are kept as they are,
+ *		as if their compression had no run-time decompressor, and
+ *		decompress themselves at every start (through purgatory).
  *
  * In a spawn, to play a broken peer:
  *   hang	write anything: spin on this CPU with interrupts off
@@ -82,6 +85,7 @@ static u32 mk_handover_major;
 static u32 mk_shared_version;
 static bool mk_late_sipi;
 static u32 mk_boot_timeout_ms;
+static bool mk_keep_compressed;
 
 /**
  * mk_test_handover_major() - the handover major version to claim
@@ -111,6 +115,16 @@ u32 mk_test_shared_version(void)
 bool mk_test_late_sipi(void)
 {
 	return READ_ONCE(mk_late_sipi);
+}
+
+/**
+ * mk_test_keep_compressed() - load kernels without decompressing them?
+ *
+ * Return: what debugfs keep_compressed was set to.
+ */
+bool mk_test_keep_compressed(void)
+{
+	return READ_ONCE(mk_keep_compressed);
 }
 
 /**
@@ -557,6 +571,8 @@ static int __init mk_debugfs_init(void)
 		debugfs_create_bool("late_sipi", 0600, dir, &mk_late_sipi);
 		debugfs_create_u32("boot_timeout_ms", 0600, dir,
 				   &mk_boot_timeout_ms);
+		debugfs_create_bool("keep_compressed", 0600, dir,
+				    &mk_keep_compressed);
 	} else {
 		return 0;
 	}

@@ -22,7 +22,10 @@
  * unknown record type), "seq" (a sequence number out of order).
  *
  * A spawn booted with "multikernel.test_never_ready" never tells the host
- * it is ready, so that the host's boot timeout can be tested.
+ * it is ready, so that the host's boot timeout can be tested. One booted
+ * with "multikernel.test_clock_behind" takes its boot stamps from a
+ * counter %MK_TEST_CLOCK_SKEW behind its real one, as a spawn whose TSC
+ * is not synchronised with the host's would.
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
@@ -83,6 +86,25 @@ MODULE_PARM_DESC(test_never_ready,
 bool mk_test_never_ready(void)
 {
 	return test_never_ready;
+}
+
+/* About five minutes of a 3.6 GHz TSC. */
+#define MK_TEST_CLOCK_SKEW	BIT_ULL(40)
+
+static bool test_clock_behind;
+module_param(test_clock_behind, bool, 0444);
+MODULE_PARM_DESC(test_clock_behind,
+		 "Test hook: a spawn's boot stamps lag behind the host's clock");
+
+/**
+ * mk_test_stamp_skew() - how far behind a spawn's boot stamps are made
+ *
+ * Return: %MK_TEST_CLOCK_SKEW when booted with
+ * "multikernel.test_clock_behind", 0 otherwise.
+ */
+u64 mk_test_stamp_skew(void)
+{
+	return test_clock_behind ? MK_TEST_CLOCK_SKEW : 0;
 }
 
 /*

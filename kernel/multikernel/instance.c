@@ -468,6 +468,7 @@ static int mk_shared_prepare(struct mk_instance *inst)
 
 static int mk_instance_start(struct mk_instance *inst)
 {
+	u64 accepted = mk_arch_stamp();
 	int ret;
 
 	switch (inst->state) {
@@ -502,6 +503,8 @@ static int mk_instance_start(struct mk_instance *inst)
 	ret = mk_shared_prepare(inst);
 	if (ret)
 		goto out_release;
+	mk_boot_stamps_reset(&inst->boot, accepted);
+	inst->boot.host[MK_HSTAMP_INSTALLED] = mk_arch_stamp();
 
 	inst->start_ns = ktime_get_ns();
 	inst->doorbells = 0;
@@ -1059,10 +1062,13 @@ static void mk_host_on_ready(struct mk_channel *ch, u16 type,
 	if (len != sizeof(stage))
 		return;
 	memcpy(&stage, payload, sizeof(stage));
-	if (le32_to_cpu(stage) == MK_READY_KERNEL)
+	if (le32_to_cpu(stage) == MK_READY_KERNEL) {
 		WRITE_ONCE(inst->ready_kernel_ns, ktime_get_ns());
-	else if (le32_to_cpu(stage) == MK_READY_INIT)
+	} else if (le32_to_cpu(stage) == MK_READY_INIT) {
 		WRITE_ONCE(inst->ready_init_ns, ktime_get_ns());
+		mk_boot_stamps_take(&inst->boot, mk_header(inst)->boot_stamp,
+				    mk_arch_stamp());
+	}
 }
 
 /* The doorbell rang on this CPU: some running spawn sent something. */

@@ -160,16 +160,41 @@ struct mk_segment {
  * that every start (and restart) begins from the same bytes
  * @nr_segments: entries in @segments
  * @segments:	what to copy where
- * @entry:	physical address the start trampoline jumps to (purgatory)
+ * @entry:	physical address the start trampoline jumps to: the laid-out
+ *		kernel's entry, or kexec's purgatory for a kernel that
+ *		decompresses itself
+ * @boot_params: physical address of the boot parameters the kernel entry
+ *		wants in a register (x86: %rsi); 0 with purgatory
  * @boot_data:	what the architecture kept at load time (x86: the
  *		setup_data chain the bzImage loader built, which the
  *		multikernel record links to)
+ * @method:	how the kernel was compressed ("gzip", "zstd", ...)
+ * @decompressed: whether the host decompressed it at load time
  */
 struct mk_image {
 	unsigned int nr_segments;
 	struct mk_segment *segments;
 	phys_addr_t entry;
+	u64 boot_params;
 	u64 boot_data;
+	const char *method;
+	bool decompressed;
+};
+
+/**
+ * struct mk_prepared - a kernel the architecture laid out at load time
+ * @buf:	the laid-out kernel, vmalloc()ed, now the kernel segment's
+ * @size:	bytes in @buf
+ * @entry:	its physical entry point
+ * @boot_params: physical address of its boot parameters
+ * @method:	the compression method found (a static string)
+ */
+struct mk_prepared {
+	void *buf;
+	size_t size;
+	phys_addr_t entry;
+	u64 boot_params;
+	const char *method;
 };
 
 const char *mk_state_name(enum mk_state state);
@@ -367,6 +392,45 @@ struct mk_device {
 	bool owned;
 };
 
+/* The host's stamps of a start (its timestamp counter), in order. */
+enum mk_host_stamp {
+	MK_HSTAMP_ACCEPTED,	/* "start" accepted */
+	MK_HSTAMP_INSTALLED,	/* image, shared area and FDT in place */
+	MK_HSTAMP_IPI,		/* INIT and STARTUP IPIs about to go out */
+	MK_HOST_STAMPS,
+};
+
+/* The phases of a start: each ends at the stamp of the same rank + 1. */
+enum mk_boot_phase {
+	MK_PHASE_INSTALL,	/* copy the image, build the shared area */
+	MK_PHASE_IPI,		/* write the trampoline and boot record */
+	MK_PHASE_TRAMPOLINE,	/* INIT/STARTUP IPIs until the CPU runs */
+	MK_PHASE_KERNEL,	/* purgatory, decompression, early boot */
+	MK_PHASE_READY,		/* the kernel's initcalls */
+	MK_PHASE_INIT,		/* last initcalls until /init */
+	MK_BOOT_PHASES,
+};
+
+/* What the host makes of a spawn's boot stamps. */
+enum mk_boot_clock {
+	MK_CLOCK_NONE,		/* no complete set (yet) */
+	MK_CLOCK_OK,		/* in order: the phases are right */
+	MK_CLOCK_UNSYNCED,	/* out of order: the counters differ */
+};
+
+/**
+ * struct mk_boot_stamps - the stamps of the last start
+ * @host:	the host's, by &enum mk_host_stamp
+ * @spawn:	the spawn's, by &enum mk_boot_stamp, copied from the shared
+ *		header when it said it reached /init
+ * @seen:	the host's counter then; 0 until then
+ */
+struct mk_boot_stamps {
+	u64 host[MK_HOST_STAMPS];
+	u64 spawn[MK_BOOT_STAMPS];
+	u64 seen;
+};
+
 /**
  * struct mk_instance - one spawn: its resources, image and state
  * @kobj:	instances/NAME in sysfs; the reference that keeps it alive
@@ -413,6 +477,7 @@ struct mk_device {
  *		was parked; -1 otherwise
  * @stop_deadline_ns: while stopping: when to give up and kill
  * @doorbells:	doorbells the spawn says it rang since the start
+ * @boot:	the stamps of the last start (boot_phases.c)
  * @chan:	the mailbox
  * @msgdev:	/dev/mk-NAME
  * @nr_devices:	entries in @devices
@@ -455,11 +520,25 @@ struct mk_instance {
 	int unconfirmed_cpu;
 	u64 stop_deadline_ns;
 	u64 doorbells;
+	struct mk_boot_stamps boot;
 	struct mk_channel chan;
 	struct mk_msgdev msgdev;
 	unsigned int nr_devices;
 	struct mk_device devices[MK_MAX_DEVICES];
 };
+
+/* decompress.c */
+int mk_decompress(const u8 *in, size_t in_len, u8 *out, size_t out_len,
+		  const char **method);
+
+/* boot_phases.c */
+void mk_boot_stamps_reset(struct mk_boot_stamps *bs, u64 accepted);
+void mk_boot_stamps_take(struct mk_boot_stamps *bs, const __le64 *hdr,
+			 u64 seen);
+enum mk_boot_clock mk_boot_phases(const struct mk_boot_stamps *bs, u32 khz,
+				  u64 ns[MK_BOOT_PHASES]);
+int mk_boot_phases_show(const struct mk_boot_stamps *bs, u32 khz, char *buf,
+			int len);
 
 /* console.c */
 ssize_t mk_console_read(struct mk_instance *inst, char *buf, loff_t off,
@@ -558,6 +637,8 @@ bool mk_test_ignore_park(void);
 bool mk_test_late_sipi(void);
 u32 mk_test_boot_timeout_ms(void);
 bool mk_test_never_ready(void);
+u64 mk_test_stamp_skew(void);
+bool mk_test_keep_compressed(void);
 bool mk_test_fail_init(const char *step);
 struct dentry;
 void mk_debugfs_peer_init(struct dentry *dir);
@@ -568,6 +649,8 @@ static inline bool mk_test_ignore_park(void) { return false; }
 static inline bool mk_test_late_sipi(void) { return false; }
 static inline u32 mk_test_boot_timeout_ms(void) { return 0; }
 static inline bool mk_test_never_ready(void) { return false; }
+static inline u64 mk_test_stamp_skew(void) { return 0; }
+static inline bool mk_test_keep_compressed(void) { return false; }
 static inline bool mk_test_fail_init(const char *step) { return false; }
 #endif
 
@@ -590,6 +673,8 @@ int mk_arch_start(struct mk_instance *inst);
 void mk_arch_reset_cpus(struct mk_instance *inst);
 void mk_arch_park_cpu(unsigned int cpu);
 u32 mk_arch_tsc_khz(void);
+u64 mk_arch_stamp(void);
+int mk_arch_prepare_image(struct kimage *image, struct mk_prepared *prep);
 u32 mk_arch_lapic_khz(void);
 int mk_arch_doorbell_init(void (*handler)(void));
 void mk_arch_doorbell(u32 hw_id);

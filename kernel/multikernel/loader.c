@@ -7,12 +7,14 @@
  *
  * goes through the normal kexec_file machinery: the file is read with the
  * kexec LSM/IMA hooks, probed by the architecture's image loaders, its
- * signature checked (CONFIG_KEXEC_SIG), and laid out with purgatory, whose
- * SHA-256 check of every segment runs at each start. Two things differ:
- * every segment is placed inside the instance's RAM (this file's walk of
- * memory), and the architecture builds boot parameters that describe only
- * the instance. The segments are then kept by the host, so that every
- * start, and every restart, begins from the same bytes.
+ * signature checked (CONFIG_KEXEC_SIG), and laid out with purgatory.
+ * Three things differ: every segment is placed inside the instance's RAM
+ * (this file's walk of memory), the architecture builds boot parameters
+ * that describe only the instance, and it decompresses the kernel and
+ * lays it out now, so that a start enters the kernel directly instead of
+ * going through purgatory and the kernel's own decompressor. The segments
+ * are then kept by the host, so that every start, and every restart,
+ * begins from the same bytes.
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
@@ -105,8 +107,36 @@ static int mk_check_segments(struct mk_instance *inst, struct kimage *image)
 	return 0;
 }
 
+/*
+ * Decompress and lay out the kernel now, so that no start has to. A
+ * method this kernel cannot decompress at run time is not an error: that
+ * image decompresses itself at every start, through purgatory.
+ */
+static int mk_prepare_image(struct mk_instance *inst, struct kimage *image,
+			    struct mk_prepared *prep)
+{
+	int ret;
+
+	prep->method = "unknown";
+	if (mk_test_keep_compressed()) {
+		pr_info("%s: test hook: kernel kept compressed\n", inst->name);
+		return 0;
+	}
+	ret = mk_arch_prepare_image(image, prep);
+	if (ret == -EOPNOTSUPP) {
+		pr_info("%s: kernel kept compressed (%s has no run-time decompressor here): it decompresses itself at every start\n",
+			inst->name, prep->method);
+		return 0;
+	}
+	if (ret == -ENOEXEC)
+		pr_warn_ratelimited("%s: corrupt kernel image refused (%s payload)\n",
+				    inst->name, prep->method);
+	return ret;
+}
+
 /* Keep a copy of every segment: kexec frees its buffers after loading. */
-static struct mk_image *mk_image_snapshot(struct kimage *image)
+static struct mk_image *mk_image_snapshot(struct kimage *image,
+					  const struct mk_prepared *prep)
 {
 	struct mk_image *mki;
 	unsigned long i;
@@ -132,8 +162,11 @@ static struct mk_image *mk_image_snapshot(struct kimage *image)
 		dst->memsz = seg->memsz;
 		mki->nr_segments++;
 	}
-	mki->entry = image->start;
+	mki->entry = prep->buf ? prep->entry : image->start;
+	mki->boot_params = prep->buf ? prep->boot_params : 0;
 	mki->boot_data = mk_loading_boot_data;
+	mki->method = prep->method;
+	mki->decompressed = prep->buf;
 	return mki;
 
 out_free:
@@ -145,6 +178,7 @@ static int mk_load_image(struct mk_instance *inst, int kernel_fd,
 			 int initrd_fd, unsigned long cmdline_len,
 			 const char __user *cmdline_ptr, unsigned long flags)
 {
+	struct mk_prepared prep = { };
 	struct mk_image *mki = NULL;
 	struct kimage *image;
 	int ret;
@@ -160,6 +194,8 @@ static int mk_load_image(struct mk_instance *inst, int kernel_fd,
 	ret = kimage_file_prepare_segments(image, kernel_fd, initrd_fd,
 					   cmdline_ptr, cmdline_len, flags);
 	if (!ret)
+		ret = mk_prepare_image(inst, image, &prep);
+	if (!ret)
 		ret = sanity_check_segment_list(image);
 	if (!ret)
 		ret = mk_check_segments(inst, image);
@@ -169,16 +205,18 @@ static int mk_load_image(struct mk_instance *inst, int kernel_fd,
 	if (ret)
 		goto out;
 
-	mki = mk_image_snapshot(image);
+	mki = mk_image_snapshot(image, &prep);
 	if (!mki) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	mk_instance_set_image(inst, mki);
-	pr_info("%s: kernel loaded (%lu segments, entry %pa)\n", inst->name,
-		image->nr_segments, &mki->entry);
+	pr_info("%s: kernel loaded (%lu segments, entry %pa, %s%s)\n",
+		inst->name, image->nr_segments, &mki->entry,
+		mki->decompressed ? "decompressed from " : "", mki->method);
 out:
 	kimage_free(image);
+	vfree(prep.buf);
 	return ret;
 }
 

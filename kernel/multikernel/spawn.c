@@ -111,12 +111,30 @@ void __init mk_spawn_console_early(struct mk_console_ring *ring)
 	register_console(&mk_early_console);
 }
 
+/* When this kernel found its handover, kept until the header is mapped. */
+static u64 mk_kernel_stamp __initdata;
+
+/* A boot stamp: the counter the host reads, as the test hook skews it. */
+static u64 mk_spawn_stamp_now(void)
+{
+	return mk_arch_stamp() - mk_test_stamp_skew();
+}
+
+static void mk_spawn_stamp(enum mk_boot_stamp step, u64 stamp)
+{
+	struct mk_shared_header *hdr = mk_shared + MK_SHARED_HEADER;
+
+	if (mk_shared)
+		WRITE_ONCE(hdr->boot_stamp[step], cpu_to_le64(stamp));
+}
+
 /**
  * mk_spawn_init() - record that this kernel is a spawn
  * @info:	what the handover FDT said; must stay valid for good
  */
 void __init mk_spawn_init(const struct mk_spawn_info *info)
 {
+	mk_kernel_stamp = mk_spawn_stamp_now();
 	multikernel_spawn = info;
 	pr_info("spawn '%s' (instance %u): %u CPUs, %llu MiB at %#llx\n",
 		info->name, info->id, info->nr_cpus, info->mem_size >> 20,
@@ -361,6 +379,7 @@ static void mk_spawn_watch_init(struct work_struct *work)
 				      msecs_to_jiffies(MK_INIT_POLL_MS));
 		return;
 	}
+	mk_spawn_stamp(MK_STAMP_INIT, mk_spawn_stamp_now());
 	mk_spawn_send_ready(MK_READY_INIT);
 }
 
@@ -395,6 +414,7 @@ static int __init mk_spawn_map_shared(void)
 		mk_early_ring = NULL;
 	}
 
+	mk_spawn_stamp(MK_STAMP_KERNEL, mk_kernel_stamp);
 	atomic_notifier_chain_register(&panic_notifier_list,
 				       &mk_spawn_panic_nb);
 
@@ -438,6 +458,7 @@ static int __init mk_spawn_ready(void)
 		pr_warn("test hook: not telling the host we are ready\n");
 		return 0;
 	}
+	mk_spawn_stamp(MK_STAMP_READY, mk_spawn_stamp_now());
 	mk_spawn_report(MK_SPAWN_READY, MK_EXIT_NONE);
 	mk_spawn_send_ready(MK_READY_KERNEL);
 	INIT_DELAYED_WORK(&mk_init_watch, mk_spawn_watch_init);

@@ -179,6 +179,11 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 		len += sysfs_emit_at(buf, len, "init_ms %llu\n",
 				     (inst->ready_init_ns - inst->start_ns) /
 				     NSEC_PER_MSEC);
+	if (inst->image)
+		len += sysfs_emit_at(buf, len, "kernel_image %s %s\n",
+				     inst->image->decompressed ? "decompressed" :
+				     "compressed", inst->image->method);
+	len = mk_boot_phases_show(&inst->boot, mk_arch_tsc_khz(), buf, len);
 	len += sysfs_emit_at(buf, len, "exit_reason %s\n",
 			     mk_exit_reason_name(inst->exit_reason));
 	if (inst->panic_msg[0])

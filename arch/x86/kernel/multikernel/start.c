@@ -125,6 +125,16 @@ u32 mk_arch_tsc_khz(void)
 }
 
 /**
+ * mk_arch_stamp() - the counter that boot stamps are taken with
+ *
+ * Return: this CPU's TSC, ordered against the loads and stores around it.
+ */
+u64 mk_arch_stamp(void)
+{
+	return rdtsc_ordered();
+}
+
+/**
  * mk_arch_lapic_khz() - local APIC timer frequency for the handover FDT
  *
  * Return: the host's calibrated APIC timer frequency in kHz, so that a
@@ -201,10 +211,14 @@ static int mk_write_trampoline(struct mk_instance *inst)
 	*(u16 *)(base + MK_TR_LM_JUMP + 4) = MK_TR_CS64;
 	*(u32 *)(base + MK_TR_CR3) = slot + MK_TR_PML4;
 	*(u64 *)(base + MK_TR_ENTRY) = inst->image->entry;
+	*(u64 *)(base + MK_TR_BOOT_PARAMS) = inst->image->boot_params;
 	BUILD_BUG_ON(MK_TR_PARK_REQUEST != MK_PARK_REQUEST);
 	*(u64 *)(base + MK_TR_PARK) = inst->shared_base + MK_SHARED_HEADER +
 				      offsetof(struct mk_shared_header,
 					       park_request);
+	*(u64 *)(base + MK_TR_STAMP) = inst->shared_base + MK_SHARED_HEADER +
+				       offsetof(struct mk_shared_header,
+						boot_stamp[MK_STAMP_TRAMPOLINE]);
 
 	ret = mk_map_range((u64 *)base, slot, 0, PMD_SIZE, &nr_pd);
 	ret = ret ?: mk_map_range((u64 *)base, slot, inst->mem_base,
@@ -298,6 +312,8 @@ int mk_arch_start(struct mk_instance *inst)
 	mk_write_setup_data(inst);
 
 	mk_send_init(inst->apic_ids[0]);
+	/* Before the CPU can run: its first stamp must come later. */
+	inst->boot.host[MK_HSTAMP_IPI] = mk_arch_stamp();
 	ret = mk_send_startup(inst->apic_ids[0], inst->low_base);
 	if (ret)
 		pr_err("%s: STARTUP IPI to APIC %u not delivered\n", inst->name,

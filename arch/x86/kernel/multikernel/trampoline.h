@@ -25,9 +25,11 @@
 #define MK_TR_CR3		(MK_TR_PARAMS + 0x20)	/* u32 */
 #define MK_TR_ENTRY		(MK_TR_PARAMS + 0x28)	/* u64 */
 #define MK_TR_PARK		(MK_TR_PARAMS + 0x30)	/* u64: &park_request */
+#define MK_TR_STAMP		(MK_TR_PARAMS + 0x38)	/* u64: &boot_stamp[0] */
+#define MK_TR_BOOT_PARAMS	(MK_TR_PARAMS + 0x40)	/* u64: %rsi at entry */
 /* MK_PARK_REQUEST of <linux/multikernel.h>, which assembly cannot include */
 #define MK_TR_PARK_REQUEST	0x4b524150
-#define MK_TR_GDT		(MK_TR_PARAMS + 0x40)	/* 4 descriptors */
+#define MK_TR_GDT		(MK_TR_PARAMS + 0x48)	/* 4 descriptors */
 #define MK_TR_SIZE		(MK_TR_GDT + 0x20)
 
 /* Selectors in the trampoline's GDT. */

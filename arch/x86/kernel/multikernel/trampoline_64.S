@@ -7,9 +7,13 @@
  * instance's first CPU with the slot as start address. The CPU comes up
  * in real mode with CS = slot >> 4, IP = 0 and interrupts off; this code
  * takes it through protected mode into long mode with the identity map
- * that the host built in the slot, and jumps to the loaded image's entry
- * (kexec purgatory, which checks the segments and enters the kernel with
- * %rsi = boot_params).
+ * that the host built in the slot, and jumps to the loaded image's entry:
+ * the kernel the host decompressed at load time, with %rsi = boot_params,
+ * or kexec purgatory for a kernel that decompresses itself (purgatory
+ * checks the segments and sets up the registers on its own).
+ *
+ * The CPU's TSC at entry is kept in %edi:%esi and stored in the shared
+ * header's first boot stamp once long mode can reach it.
  *
  * Only the slot's physical base is known at run time (from %cs), so every
  * absolute address comes from the parameters, which the host computed.
@@ -35,6 +39,9 @@
 SYM_DATA_START(mk_trampoline)
 	.code16
 	cli
+	rdtsc
+	movl	%eax, %esi
+	movl	%edx, %edi
 	movw	%cs, %ax
 	movw	%ax, %ds
 	movzwl	%ax, %ebx
@@ -73,9 +80,15 @@ SYM_DATA_START(mk_trampoline)
 	.code64
 .Lmk_tr_long:
 	movl	%ebx, %ebx			/* upper half undefined after the switch */
+	movl	%esi, %esi
+	shlq	$32, %rdi
+	orq	%rdi, %rsi			/* the TSC at entry */
+	movq	MK_TR_STAMP(%rbx), %rdx
+	movq	%rsi, (%rdx)
 	movq	MK_TR_PARK(%rbx), %rdx
 	cmpl	$MK_TR_PARK_REQUEST, (%rdx)
 	je	.Lmk_tr_parked
+	movq	MK_TR_BOOT_PARAMS(%rbx), %rsi	/* for a kernel entered directly */
 	movq	MK_TR_ENTRY(%rbx), %rax
 	jmpq	*%rax
 

@@ -141,6 +141,79 @@ TEST_F(bad_input, load_of_non_kernel_is_enoexec)
 	EXPECT_EQ(-ENOEXEC, mk_load_into(inst_id("own"), MK_INITRD, MK_INITRD));
 }
 
+/* Offsets in a bzImage (Documentation/arch/x86/boot.rst). */
+#define BZ_SETUP_SECTS		0x1f1
+#define BZ_PAYLOAD_OFFSET	0x248
+#define BZ_PAYLOAD_LENGTH	0x24c
+#define BZ_SECTOR		512
+#define CORRUPT_KERNEL		"/tmp/corrupt-bzImage"
+
+/*
+ * Copy MK_KERNEL to CORRUPT_KERNEL with its payload broken: one byte in
+ * the middle flipped, or the uncompressed size the build appends to it
+ * made one larger. Returns 0, or -1 when the image cannot be read.
+ */
+static int write_corrupt_kernel(bool size)
+{
+	unsigned int sects, off, len, at;
+	unsigned char *img;
+	long n;
+	FILE *f;
+	int ret = -1;
+
+	f = fopen(MK_KERNEL, "rb");
+	if (!f)
+		return -1;
+	img = malloc(64 << 20);
+	n = img ? (long)fread(img, 1, 64 << 20, f) : 0;
+	fclose(f);
+	if (n < BZ_PAYLOAD_LENGTH + 4)
+		goto out;
+	sects = img[BZ_SETUP_SECTS] ?: 4;
+	memcpy(&off, img + BZ_PAYLOAD_OFFSET, sizeof(off));
+	memcpy(&len, img + BZ_PAYLOAD_LENGTH, sizeof(len));
+	at = (sects + 1) * BZ_SECTOR + off;
+	if (len < 8 || at + len > n)
+		goto out;
+	if (size)
+		img[at + len - 4]++;
+	else
+		img[at + len / 2] ^= 0x40;
+	f = fopen(CORRUPT_KERNEL, "wb");
+	if (f) {
+		ret = fwrite(img, 1, n, f) == (size_t)n ? 0 : -1;
+		fclose(f);
+	}
+out:
+	free(img);
+	return ret;
+}
+
+/*
+ * The host decompresses a kernel when it is loaded: a payload that does
+ * not decompress, or not to the size it announces, is refused then, and
+ * the instance keeps what it had.
+ */
+TEST_F(bad_input, load_of_corrupt_kernel_payload_is_enoexec)
+{
+	char stats[2048];
+
+	ASSERT_EQ(0, write_corrupt_kernel(false));
+	EXPECT_EQ(-ENOEXEC, mk_load_into(inst_id("own"), CORRUPT_KERNEL,
+					 MK_INITRD));
+	EXPECT_TRUE(mk_wait_state("own", "empty", 1));
+	ASSERT_EQ(0, write_corrupt_kernel(true));
+	EXPECT_EQ(-ENOEXEC, mk_load_into(inst_id("own"), CORRUPT_KERNEL,
+					 MK_INITRD));
+	EXPECT_EQ(0, mk_sh("dmesg | grep -q 'own: corrupt kernel image refused'"));
+	unlink(CORRUPT_KERNEL);
+	ASSERT_EQ(0, mk_inst_read("own", "stats", stats, sizeof(stats)));
+	EXPECT_EQ(NULL, strstr(stats, "kernel_image"));
+	/* The real one still loads, decompressed. */
+	ASSERT_EQ(0, mk_load_into(inst_id("own"), MK_KERNEL, MK_INITRD));
+	EXPECT_TRUE(mk_stats_has("own", "kernel_image decompressed "));
+}
+
 TEST_F(bad_input, load_into_unknown_instance_is_enoent)
 {
 	EXPECT_EQ(-ENOENT, mk_load_into(200, MK_KERNEL, MK_INITRD));

@@ -55,8 +55,11 @@ FIXTURE_SETUP(host)
 	ASSERT_GT(self->free_at_start, SPAWN_MEM_BYTES * 2);
 }
 
+#define KEEP_COMPRESSED	"/sys/kernel/debug/multikernel/keep_compressed"
+
 FIXTURE_TEARDOWN(host)
 {
+	mk_write_file(KEEP_COMPRESSED, "0");
 	mk_cleanup();
 }
 
@@ -216,16 +219,55 @@ TEST_F_TIMEOUT(host, reboot_in_spawn_stops_instance, 300)
 	spawn_stops_itself(_metadata, "reboot", "reboot");
 }
 
+/* Wait until NAME's last start has a breakdown; true if it is trusted. */
+static bool start_has_phases(const char *name)
+{
+	int i;
+
+	for (i = 0; i < MK_TIMEOUT_S * 10; i++) {
+		if (mk_stats_has(name, "boot_clock synchronised\n"))
+			return mk_stats_has(name, "phase_kernel_us ");
+		usleep(100000);
+	}
+	return false;
+}
+
+/* A restart starts the kernel the host decompressed at load time. */
 TEST_F_TIMEOUT(host, restart_boots_same_image_again, 300)
 {
 	long memtotal_kb;
 	int nproc;
 
 	ASSERT_EQ(0, mk_run("a", "3", ""));
+	EXPECT_TRUE(mk_stats_has("a", "kernel_image decompressed "));
+	EXPECT_TRUE(start_has_phases("a"));
 	ASSERT_EQ(0, mk_sh("mkctl restart a --wait=%d", MK_TIMEOUT_S));
 	ASSERT_TRUE(spawn_init_line("a", &nproc, &memtotal_kb));
 	EXPECT_EQ(1, nproc);
 	EXPECT_EQ(0, mk_sh("grep -q '^starts 2$' " MK_SYSFS "/instances/a/stats"));
+	EXPECT_TRUE(mk_stats_has("a", "kernel_image decompressed "));
+	EXPECT_TRUE(start_has_phases("a"));
+}
+
+/*
+ * A kernel that is not decompressed at load time (as one compressed with
+ * a method the host cannot decompress at run time) still starts and
+ * restarts: it decompresses itself, through kexec's purgatory.
+ */
+TEST_F_TIMEOUT(host, kernel_kept_compressed_decompresses_itself, 300)
+{
+	long memtotal_kb;
+	int nproc;
+
+	ASSERT_EQ(0, mk_write_file(KEEP_COMPRESSED, "1"));
+	ASSERT_EQ(0, mk_run("a", "3", ""));
+	EXPECT_EQ(0, mk_write_file(KEEP_COMPRESSED, "0"));
+	EXPECT_TRUE(mk_stats_has("a", "kernel_image compressed "));
+	ASSERT_TRUE(spawn_init_line("a", &nproc, &memtotal_kb));
+	EXPECT_TRUE(start_has_phases("a"));
+	ASSERT_EQ(0, mk_sh("mkctl restart a --wait=%d", MK_TIMEOUT_S));
+	EXPECT_EQ(0, mk_sh("grep -q '^starts 2$' " MK_SYSFS "/instances/a/stats"));
+	EXPECT_TRUE(start_has_phases("a"));
 }
 
 TEST_F_TIMEOUT(host, memory_is_zeroed_before_the_pool_hands_it_out, 300)

@@ -187,6 +187,90 @@ TEST_F_TIMEOUT(spawn, ready_twice_and_heartbeats, 300)
 	EXPECT_GT(atoi(p + strlen("heartbeats ")), 0);
 }
 
+/* The phases of a start in the stats file, by enum mk_boot_phase. */
+static const char *const phase_names[] = {
+	"install", "ipi", "trampoline", "kernel", "ready", "init",
+};
+
+/* Wait until a's stats say what its boot clock was; its stats in @stats. */
+static bool wait_boot_clock(char *stats, size_t len)
+{
+	int i;
+
+	for (i = 0; i < MK_TIMEOUT_S * 10; i++) {
+		if (!mk_inst_read("a", "stats", stats, len) &&
+		    strstr(stats, "boot_clock ") &&
+		    !strstr(stats, "boot_clock none"))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/* The value of "KEY N" in @stats, or -1. */
+static long long stat_ll(const char *stats, const char *key)
+{
+	char needle[64];
+	const char *p;
+
+	snprintf(needle, sizeof(needle), "%s ", key);
+	p = strstr(stats, needle);
+	return p ? atoll(p + strlen(needle)) : -1;
+}
+
+/*
+ * Every phase of a start is there and they add up: from the end of the
+ * install phase (where init_ms starts counting) to /init, the phases and
+ * init_ms agree to within its millisecond granularity, the doorbell's
+ * latency and 5%. Also for a restart.
+ */
+static void check_phases(struct __test_metadata *_metadata)
+{
+	long long sum = 0, v, init_us;
+	char stats[2048], key[32];
+	unsigned int i;
+
+	ASSERT_TRUE(wait_boot_clock(stats, sizeof(stats)));
+	TH_LOG("%s", stats);
+	ASSERT_NE(NULL, strstr(stats, "boot_clock synchronised"));
+	for (i = 0; i < ARRAY_SIZE(phase_names); i++) {
+		snprintf(key, sizeof(key), "phase_%s_us", phase_names[i]);
+		v = stat_ll(stats, key);
+		ASSERT_LE(0, v) TH_LOG("no %s", key);
+		if (i > 0)	/* install ends where init_ms starts */
+			sum += v;
+	}
+	/* Booting a kernel takes time: decompression, at least. */
+	EXPECT_LT(0, stat_ll(stats, "phase_kernel_us"));
+	init_us = stat_ll(stats, "init_ms") * 1000;
+	ASSERT_LE(0, init_us);
+	EXPECT_LE(sum, init_us + 1000 + init_us / 20);
+	EXPECT_GE(sum + 2000 + sum / 20, init_us);
+}
+
+TEST_F_TIMEOUT(spawn, start_phases_add_up, 300)
+{
+	ASSERT_EQ(0, mk_run_action("3", "serve"));
+	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
+	check_phases(_metadata);
+	ASSERT_EQ(0, mk_sh("mkctl stop a && mkctl start a --wait=%d",
+			   MK_TIMEOUT_S));
+	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
+	check_phases(_metadata);
+}
+
+/* A spawn whose counter lags the host's gets no phases, only the verdict. */
+TEST_F_TIMEOUT(spawn, unsynchronised_clock_gives_no_phases, 300)
+{
+	char stats[2048];
+
+	ASSERT_EQ(0, mk_run_action("3", "serve multikernel.test_clock_behind"));
+	ASSERT_TRUE(wait_line("MKSPAWN-IDLE"));
+	ASSERT_TRUE(wait_boot_clock(stats, sizeof(stats)));
+	EXPECT_NE(NULL, strstr(stats, "boot_clock unsynchronised"));
+	EXPECT_EQ(NULL, strstr(stats, "phase_"));
+}
+
 TEST_F_TIMEOUT(spawn, graceful_stop_returns_everything, 300)
 {
 	char line[64];

@@ -4,7 +4,10 @@
  * Prints, for RUNS starts of one instance:
  *   start -> running   control "start" written until state is "running"
  *   start -> /init     until the spawn's /init has printed its first line
- * next to the host's own boot time to /init, from the host's kernel log;
+ * next to the host's own boot time to /init, from the host's kernel log,
+ * and the phases of those starts (stats phase_*_us); then the same with
+ * the kernel kept compressed, as before the host decompressed it at load
+ * time (debugfs keep_compressed);
  * then the mailbox: in-kernel round trips next to same-kernel cross-CPU
  * IPI round trips (debugfs multikernel/bench), a stream, and user-space
  * pings through /dev/mk-bench; then the same CPU-bound program (mk-work)
@@ -91,6 +94,73 @@ static void report(const char *what, double *v, int n)
 	qsort(v, n, sizeof(*v), cmp_double);
 	printf("%-28s min %8.1f ms  median %8.1f ms  max %8.1f ms  (n=%d)\n",
 	       what, v[0], v[n / 2], v[n - 1], n);
+}
+
+/* The phases of a start in the stats file, by enum mk_boot_phase. */
+#define NR_PHASES		6
+static const char *const phase_names[NR_PHASES] = {
+	"install", "ipi", "trampoline", "kernel", "ready", "init",
+};
+
+#define PHASE_WAIT_POLLS	2000
+#define US_PER_MS		1000.0
+
+/*
+ * The phases of the last start of "bench", in ms, into @ms; false (and
+ * why on stderr) when the host has no trustworthy breakdown.
+ */
+static bool read_phases(double ms[NR_PHASES])
+{
+	static char stats[4096];
+	char key[32], *p;
+	int i;
+
+	for (i = 0; i < PHASE_WAIT_POLLS; i++) {
+		if (!mk_inst_read("bench", "stats", stats, sizeof(stats)) &&
+		    strstr(stats, "boot_clock ") &&
+		    !strstr(stats, "boot_clock none"))
+			break;
+		usleep(POLL_US);
+	}
+	if (!strstr(stats, "boot_clock synchronised")) {
+		p = strstr(stats, "boot_clock ");
+		fprintf(stderr, "spawn_bench: no start breakdown (%.40s)\n",
+			p ? p : "no boot_clock in stats");
+		return false;
+	}
+	for (i = 0; i < NR_PHASES; i++) {
+		snprintf(key, sizeof(key), "phase_%s_us ", phase_names[i]);
+		p = strstr(stats, key);
+		if (!p)
+			return false;
+		ms[i] = atoll(p + strlen(key)) / US_PER_MS;
+	}
+	return true;
+}
+
+static void report_phases(double phase_ms[][MAX_RUNS], double *to_init,
+			  int runs)
+{
+	double sum[MAX_RUNS], ratio[MAX_RUNS], col[MAX_RUNS];
+	char what[40];
+	int i, r;
+
+	for (r = 0; r < runs; r++) {
+		sum[r] = 0;
+		for (i = 0; i < NR_PHASES; i++)
+			sum[r] += phase_ms[i][r];
+		ratio[r] = to_init[r] > 0 ? 100.0 * sum[r] / to_init[r] : 0;
+	}
+	printf("start phases (TSC stamps of host and spawn, stats phase_*_us):\n");
+	for (i = 0; i < NR_PHASES; i++) {
+		memcpy(col, phase_ms[i], runs * sizeof(*col));
+		snprintf(what, sizeof(what), "  %s", phase_names[i]);
+		report(what, col, runs);
+	}
+	report("  sum of the phases", sum, runs);
+	qsort(ratio, runs, sizeof(*ratio), cmp_double);
+	printf("%-28s median %5.1f %% of start -> spawn /init (/init's first line, polled)\n",
+	       "  sum / total", ratio[runs / 2]);
 }
 
 static int mailbox_bench(void)
@@ -370,25 +440,21 @@ fail:
 	return 1;
 }
 
-int main(int argc, char **argv)
+#define KEEP_COMPRESSED		"/sys/kernel/debug/multikernel/keep_compressed"
+
+/*
+ * Start "bench" @runs times, killing it after each: time to running and
+ * to /init, and the phases of each start when the host has them.
+ */
+static int start_runs(int runs, double *to_running, double *to_init,
+		      double phase_ms[][MAX_RUNS], bool *have_phases)
 {
-	double to_running[MAX_RUNS], to_init[MAX_RUNS];
-	long long inst, fdt, image;
-	int runs = argc > 1 ? atoi(argv[1]) : DEFAULT_RUNS;
+	double phases[NR_PHASES];
 	char state[32];
 	uint64_t t0;
-	int i;
+	int i, p;
 
-	if (runs < 1 || runs > MAX_RUNS)
-		runs = DEFAULT_RUNS;
-	mk_cleanup();
-	if (mk_sh("mkctl create bench --cpus 3 --memory 256M --offline") ||
-	    mk_sh("mkctl load bench --kernel " MK_KERNEL " --initrd " MK_INITRD
-		  " --cmdline '" MK_CMDLINE "'")) {
-		fprintf(stderr, "spawn_bench: cannot set up the instance\n");
-		return 1;
-	}
-
+	*have_phases = true;
 	for (i = 0; i < runs; i++) {
 		to_running[i] = -1;
 		to_init[i] = -1;
@@ -406,6 +472,10 @@ int main(int argc, char **argv)
 			}
 			usleep(POLL_US);
 		}
+		if (*have_phases && to_init[i] >= 0)
+			*have_phases = read_phases(phases);
+		for (p = 0; *have_phases && p < NR_PHASES; p++)
+			phase_ms[p][i] = phases[p];
 		mk_inst_write("bench", "control", "kill");
 		if (to_running[i] < 0 || to_init[i] < 0)
 			break;
@@ -415,12 +485,75 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spawn_bench: run %d did not reach /init\n", i + 1);
 		return 1;
 	}
+	return 0;
+}
 
-	printf("spawn: 1 CPU, 256 MiB, same bzImage as the host\n");
+static int load_bench(void)
+{
+	return mk_sh("mkctl load bench --kernel " MK_KERNEL " --initrd "
+		     MK_INITRD " --cmdline '" MK_CMDLINE "'");
+}
+
+/*
+ * The same starts with the kernel kept compressed, as before the host
+ * decompressed kernels at load time (debugfs keep_compressed).
+ */
+static int compressed_runs(int runs)
+{
+	static double phase_ms[NR_PHASES][MAX_RUNS];
+	double to_running[MAX_RUNS], to_init[MAX_RUNS];
+	bool have_phases;
+	int ret;
+
+	if (access(KEEP_COMPRESSED, W_OK))
+		return 0;
+	if (mk_write_file(KEEP_COMPRESSED, "1") || load_bench()) {
+		mk_write_file(KEEP_COMPRESSED, "0");
+		fprintf(stderr, "spawn_bench: cannot load it kept compressed\n");
+		return 1;
+	}
+	ret = start_runs(runs, to_running, to_init, phase_ms, &have_phases);
+	mk_write_file(KEEP_COMPRESSED, "0");
+	if (ret || load_bench())
+		return 1;
+	printf("\nthe same kernel kept compressed (decompressing itself at every start):\n");
+	report("start -> running", to_running, runs);
+	report("start -> spawn /init", to_init, runs);
+	if (have_phases)
+		report_phases(phase_ms, to_init, runs);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	double to_running[MAX_RUNS], to_init[MAX_RUNS];
+	static double phase_ms[NR_PHASES][MAX_RUNS];
+	int runs = argc > 1 ? atoi(argv[1]) : DEFAULT_RUNS;
+	long long inst, fdt, image;
+	bool have_phases;
+
+	if (runs < 1 || runs > MAX_RUNS)
+		runs = DEFAULT_RUNS;
+	mk_cleanup();
+	if (mk_sh("mkctl create bench --cpus 3 --memory 256M --offline") ||
+	    load_bench()) {
+		fprintf(stderr, "spawn_bench: cannot set up the instance\n");
+		return 1;
+	}
+	if (start_runs(runs, to_running, to_init, phase_ms, &have_phases))
+		return 1;
+
+	printf("spawn: 1 CPU, 256 MiB, same bzImage as the host, decompressed at load time\n");
 	report("start -> running", to_running, runs);
 	report("start -> spawn /init", to_init, runs);
 	printf("%-28s %8.1f ms (host kernel log timestamp)\n",
 	       "host boot -> host /init", host_boot_to_init_ms());
+	if (have_phases)
+		report_phases(phase_ms, to_init, runs);
+	if (compressed_runs(runs)) {
+		mk_cleanup();
+		return 1;
+	}
 	/* Both leave the instance running for the next. */
 	if (mailbox_bench() || workload_bench() ||
 	    footprint("bench", &inst, &fdt, &image)) {

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Multikernel, x86: laying a bzImage's kernel out once, at load time.
+ *
+ * A bzImage is a small decompressor wrapped around a compressed ELF image
+ * of vmlinux (Documentation/arch/x86/boot.rst: payload_offset and
+ * payload_length in the setup header; the build appends the uncompressed
+ * size). Left as it is, the spawn's first CPU would decompress the kernel
+ * at every start. Instead the host does what the decompressor does, once,
+ * when the image is loaded: it decompresses the payload, checks the ELF
+ * headers and places every PT_LOAD segment where the decompressor would
+ * have placed it, at the kexec kernel segment's address plus the
+ * segment's offset from the kernel's preferred address. The kernel
+ * segment then holds the laid-out kernel, and the start trampoline enters
+ * it at its 64-bit entry point (startup_64) with %rsi pointing to the
+ * boot_params that kexec built, as a 64-bit boot loader would.
+ *
+ * What the decompressor would also have done, and a spawn started this
+ * way does without: KASLR (the kernel runs at its link-time virtual
+ * address and at the physical address the loader chose) and 5-level
+ * paging (the trampoline's page tables have four levels; the kernel keeps
+ * them). The file that was read, verified and measured by kexec_file is
+ * the same; only what the host keeps of it changes.
+ */
+
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/elf.h>
+#include <linux/kexec.h>
+#include <linux/unaligned.h>
+#include <linux/vmalloc.h>
+#include <asm/bootparam.h>
+
+#include "../../../../kernel/multikernel/internal.h"
+
+/* Setup header fields payload_offset and payload_length: boot protocol 2.08. */
+#define MK_BOOT_PROTO_PAYLOAD	0x0208
+#define MK_SECTOR_SIZE		512
+#define MK_DEFAULT_SETUP_SECTS	4
+/* The uncompressed size the kernel build appends to the payload. */
+#define MK_PAYLOAD_SIZE_BYTES	4
+
+/* The kexec segment that holds the bzImage's protected-mode part. */
+static struct kexec_segment *mk_kernel_segment(struct kimage *image,
+					       const u8 *pm_code)
+{
+	unsigned long i;
+
+	for (i = 0; i < image->nr_segments; i++)
+		if (image->segment[i].kbuf == pm_code)
+			return &image->segment[i];
+	return NULL;
+}
+
+/*
+ * Check the ELF image @elf (@len bytes) and find how far its PT_LOAD
+ * segments reach beyond @pref (the kernel's preferred physical address):
+ * *@filesz bytes to copy, within @memsz. Returns 0 or -ENOEXEC.
+ */
+static int mk_elf_check(const u8 *elf, size_t len, u64 pref, size_t memsz,
+			size_t *filesz, u64 *entry_off)
+{
+	const struct elf64_hdr *eh = (const void *)elf;
+	const struct elf64_phdr *ph;
+	u64 end, off;
+	unsigned int i;
+
+	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_ident[EI_DATA] != ELFDATA2LSB ||
+	    eh->e_machine != EM_X86_64 ||
+	    eh->e_phentsize != sizeof(*ph) || !eh->e_phnum ||
+	    eh->e_phoff > len ||
+	    (len - eh->e_phoff) / sizeof(*ph) < eh->e_phnum)
+		return -ENOEXEC;
+
+	*filesz = 0;
+	ph = (const void *)(elf + eh->e_phoff);
+	for (i = 0; i < eh->e_phnum; i++, ph++) {
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (ph->p_paddr < pref || ph->p_filesz > ph->p_memsz ||
+		    ph->p_offset > len || ph->p_filesz > len - ph->p_offset)
+			return -ENOEXEC;
+		off = ph->p_paddr - pref;
+		if (off > memsz || ph->p_memsz > memsz - off)
+			return -ENOEXEC;
+		end = off + ph->p_filesz;
+		if (end > *filesz)
+			*filesz = end;
+	}
+	if (!*filesz || eh->e_entry < pref || eh->e_entry - pref >= *filesz)
+		return -ENOEXEC;
+	*entry_off = eh->e_entry - pref;
+	return 0;
+}
+
+/* Copy every PT_LOAD segment of the checked ELF image @elf into @out. */
+static void mk_elf_place(const u8 *elf, u64 pref, u8 *out)
+{
+	const struct elf64_hdr *eh = (const void *)elf;
+	const struct elf64_phdr *ph = (const void *)(elf + eh->e_phoff);
+	unsigned int i;
+
+	for (i = 0; i < eh->e_phnum; i++, ph++)
+		if (ph->p_type == PT_LOAD)
+			memcpy(out + (ph->p_paddr - pref), elf + ph->p_offset,
+			       ph->p_filesz);
+}
+
+/**
+ * mk_arch_prepare_image() - decompress and lay out a loaded bzImage
+ * @image:	a multikernel kimage whose segments kexec has just built
+ * @prep:	filled in on success: the laid-out kernel (owned by the
+ *		caller, vfree() it), its entry and boot_params, the method
+ *
+ * On success the kernel segment of @image points to @prep->buf.
+ *
+ * Return: 0; -EOPNOTSUPP when the payload uses a method this kernel
+ * cannot decompress at run time (@prep->method says which; the image
+ * stays as it was and decompresses itself at each start); -ENOEXEC for a
+ * corrupt or truncated image; -ENOMEM.
+ */
+int mk_arch_prepare_image(struct kimage *image, struct mk_prepared *prep)
+{
+	const u8 *file = image->kernel_buf, *pm, *payload;
+	const struct setup_header *hdr;
+	struct kexec_entry64_regs regs;
+	struct kexec_segment *seg;
+	size_t pm_len, out_len, filesz;
+	unsigned int sects;
+	u64 entry_off;
+	u8 *out;
+	int ret;
+
+	prep->method = "unknown";
+	if (image->kernel_buf_len < sizeof(struct boot_params))
+		return -ENOEXEC;
+	hdr = (const void *)(file + offsetof(struct boot_params, hdr));
+	if (hdr->version < MK_BOOT_PROTO_PAYLOAD)
+		return -EOPNOTSUPP;
+	sects = hdr->setup_sects ?: MK_DEFAULT_SETUP_SECTS;
+	if (image->kernel_buf_len <= (sects + 1) * MK_SECTOR_SIZE)
+		return -ENOEXEC;
+	pm = file + (sects + 1) * MK_SECTOR_SIZE;
+	pm_len = image->kernel_buf_len - (sects + 1) * MK_SECTOR_SIZE;
+	seg = mk_kernel_segment(image, pm);
+	if (!seg || hdr->payload_length < MK_PAYLOAD_SIZE_BYTES ||
+	    hdr->payload_offset > pm_len ||
+	    hdr->payload_length > pm_len - hdr->payload_offset)
+		return -ENOEXEC;
+
+	payload = pm + hdr->payload_offset;
+	out_len = get_unaligned_le32(payload + hdr->payload_length -
+				     MK_PAYLOAD_SIZE_BYTES);
+	/* The decompressor itself has no more room than init_size. */
+	if (!out_len || out_len > hdr->init_size || out_len > seg->memsz)
+		return -ENOEXEC;
+	out = vmalloc(out_len);
+	if (!out)
+		return -ENOMEM;
+	ret = mk_decompress(payload, hdr->payload_length, out, out_len,
+			    &prep->method);
+	if (ret == -EINVAL || ret == -ENOEXEC) {
+		pr_warn("kernel payload (%s) is corrupt\n", prep->method);
+		ret = -ENOEXEC;
+	}
+	if (ret)
+		goto out_free;
+
+	ret = mk_elf_check(out, out_len, hdr->pref_address, seg->memsz,
+			   &filesz, &entry_off);
+	if (ret) {
+		pr_warn("decompressed kernel is not a loadable x86-64 ELF image\n");
+		goto out_free;
+	}
+	ret = kexec_purgatory_get_set_symbol(image, "entry64_regs", &regs,
+					     sizeof(regs), true);
+	if (ret)
+		goto out_free;
+
+	prep->buf = vzalloc(filesz);
+	if (!prep->buf) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	mk_elf_place(out, hdr->pref_address, prep->buf);
+	prep->size = filesz;
+	prep->entry = seg->mem + entry_off;
+	prep->boot_params = regs.rsi;
+	seg->kbuf = prep->buf;
+	seg->bufsz = filesz;
+	ret = 0;
+out_free:
+	vfree(out);
+	return ret;
+}
