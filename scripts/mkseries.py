@@ -292,6 +292,8 @@ RULES = [
     ("loader", "kernel/multikernel/loader.c"),
     ("loader", "kernel/multikernel/decompress.c"),
     ("loader", "kernel/multikernel/decompress_test.c"),
+    ("loader", "kernel/multikernel/elf_layout.c"),
+    ("loader", "kernel/multikernel/elf_layout_test.c"),
     ("x86-start", "arch/x86/kernel/multikernel/prepare.c"),
     ("loader", "include/linux/kexec.h"),
     ("loader", "kernel/kexec_internal.h"),

@@ -531,6 +531,11 @@ struct mk_instance {
 int mk_decompress(const u8 *in, size_t in_len, u8 *out, size_t out_len,
 		  const char **method);
 
+/* elf_layout.c */
+int mk_elf_layout_check(const u8 *elf, size_t len, u16 machine, u64 base,
+			size_t room, size_t *filesz, u64 *entry_off);
+void mk_elf_layout_place(const u8 *elf, u64 base, u8 *out);
+
 /* boot_phases.c */
 void mk_boot_stamps_reset(struct mk_boot_stamps *bs, u64 accepted);
 void mk_boot_stamps_take(struct mk_boot_stamps *bs, const __le64 *hdr,

@@ -25,7 +25,7 @@
 
 #define pr_fmt(fmt) "multikernel: " fmt
 
-#include <linux/elf.h>
+#include <linux/elf-em.h>
 #include <linux/kexec.h>
 #include <linux/unaligned.h>
 #include <linux/vmalloc.h>
@@ -50,62 +50,6 @@ static struct kexec_segment *mk_kernel_segment(struct kimage *image,
 		if (image->segment[i].kbuf == pm_code)
 			return &image->segment[i];
 	return NULL;
-}
-
-/*
- * Check the ELF image @elf (@len bytes) and find how far its PT_LOAD
- * segments reach beyond @pref (the kernel's preferred physical address):
- * *@filesz bytes to copy, within @memsz. Returns 0 or -ENOEXEC.
- */
-static int mk_elf_check(const u8 *elf, size_t len, u64 pref, size_t memsz,
-			size_t *filesz, u64 *entry_off)
-{
-	const struct elf64_hdr *eh = (const void *)elf;
-	const struct elf64_phdr *ph;
-	u64 end, off;
-	unsigned int i;
-
-	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_ident[EI_DATA] != ELFDATA2LSB ||
-	    eh->e_machine != EM_X86_64 ||
-	    eh->e_phentsize != sizeof(*ph) || !eh->e_phnum ||
-	    eh->e_phoff > len ||
-	    (len - eh->e_phoff) / sizeof(*ph) < eh->e_phnum)
-		return -ENOEXEC;
-
-	*filesz = 0;
-	ph = (const void *)(elf + eh->e_phoff);
-	for (i = 0; i < eh->e_phnum; i++, ph++) {
-		if (ph->p_type != PT_LOAD)
-			continue;
-		if (ph->p_paddr < pref || ph->p_filesz > ph->p_memsz ||
-		    ph->p_offset > len || ph->p_filesz > len - ph->p_offset)
-			return -ENOEXEC;
-		off = ph->p_paddr - pref;
-		if (off > memsz || ph->p_memsz > memsz - off)
-			return -ENOEXEC;
-		end = off + ph->p_filesz;
-		if (end > *filesz)
-			*filesz = end;
-	}
-	if (!*filesz || eh->e_entry < pref || eh->e_entry - pref >= *filesz)
-		return -ENOEXEC;
-	*entry_off = eh->e_entry - pref;
-	return 0;
-}
-
-/* Copy every PT_LOAD segment of the checked ELF image @elf into @out. */
-static void mk_elf_place(const u8 *elf, u64 pref, u8 *out)
-{
-	const struct elf64_hdr *eh = (const void *)elf;
-	const struct elf64_phdr *ph = (const void *)(elf + eh->e_phoff);
-	unsigned int i;
-
-	for (i = 0; i < eh->e_phnum; i++, ph++)
-		if (ph->p_type == PT_LOAD)
-			memcpy(out + (ph->p_paddr - pref), elf + ph->p_offset,
-			       ph->p_filesz);
 }
 
 /**
@@ -168,8 +112,8 @@ int mk_arch_prepare_image(struct kimage *image, struct mk_prepared *prep)
 	if (ret)
 		goto out_free;
 
-	ret = mk_elf_check(out, out_len, hdr->pref_address, seg->memsz,
-			   &filesz, &entry_off);
+	ret = mk_elf_layout_check(out, out_len, EM_X86_64, hdr->pref_address,
+				  seg->memsz, &filesz, &entry_off);
 	if (ret) {
 		pr_warn("decompressed kernel is not a loadable x86-64 ELF image\n");
 		goto out_free;
@@ -184,7 +128,7 @@ int mk_arch_prepare_image(struct kimage *image, struct mk_prepared *prep)
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	mk_elf_place(out, hdr->pref_address, prep->buf);
+	mk_elf_layout_place(out, hdr->pref_address, prep->buf);
 	prep->size = filesz;
 	prep->entry = seg->mem + entry_off;
 	prep->boot_params = regs.rsi;
