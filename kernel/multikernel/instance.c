@@ -421,6 +421,34 @@ static void mk_instance_watch(struct work_struct *work)
 	mutex_unlock(&inst->lock);
 }
 
+/*
+ * Make @len bytes at @dst equal to @src (or zero with @src NULL), a cache
+ * line at a time, writing only the lines that differ. At a restart most
+ * of the kernel is still as it was loaded; rewriting it anyway dirties
+ * those lines for nothing, and under an emulator that translates code
+ * (QEMU TCG) every write into code the last spawn ran throws that code's
+ * translations away: about 2.4 s per restart when everything is copied,
+ * 0.75 s when only the pages that differ are, against milliseconds for
+ * the comparison.
+ */
+static void mk_install_range(u8 *dst, const u8 *src, size_t len)
+{
+	size_t n;
+
+	while (len) {
+		n = min_t(size_t, len,
+			  L1_CACHE_BYTES - ((unsigned long)dst & (L1_CACHE_BYTES - 1)));
+		if (src && memcmp(dst, src, n))
+			memcpy(dst, src, n);
+		else if (!src && memchr_inv(dst, 0, n))
+			memset(dst, 0, n);
+		dst += n;
+		if (src)
+			src += n;
+		len -= n;
+	}
+}
+
 /* Copy the image into the instance's RAM, exactly as it was loaded. */
 static void mk_image_install(struct mk_instance *inst)
 {
@@ -429,10 +457,11 @@ static void mk_image_install(struct mk_instance *inst)
 
 	for (i = 0; i < image->nr_segments; i++) {
 		const struct mk_segment *seg = &image->segments[i];
-		void *dst = phys_to_virt(seg->mem);
+		u8 *dst = phys_to_virt(seg->mem);
 
-		memcpy(dst, seg->buf, seg->bufsz);
-		memset(dst + seg->bufsz, 0, seg->memsz - seg->bufsz);
+		mk_install_range(dst, seg->buf, seg->bufsz);
+		mk_install_range(dst + seg->bufsz, NULL,
+				 seg->memsz - seg->bufsz);
 	}
 }
 
