@@ -13,7 +13,8 @@
  * checks the segments and sets up the registers on its own).
  *
  * The CPU's TSC at entry is kept in %edi:%esi and stored in the shared
- * header's first boot stamp once long mode can reach it.
+ * header's first boot stamp once long mode can reach it, unless the
+ * start was killed meanwhile.
  *
  * Only the slot's physical base is known at run time (from %cs), so every
  * absolute address comes from the parameters, which the host computed.
@@ -80,14 +81,15 @@ SYM_DATA_START(mk_trampoline)
 	.code64
 .Lmk_tr_long:
 	movl	%ebx, %ebx			/* upper half undefined after the switch */
+	movq	MK_TR_PARK(%rbx), %rdx
+	cmpl	$MK_TR_PARK_REQUEST, (%rdx)
+	je	.Lmk_tr_parked
+	/* Only a start that goes on stamps: a late one writes nothing. */
 	movl	%esi, %esi
 	shlq	$32, %rdi
 	orq	%rdi, %rsi			/* the TSC at entry */
 	movq	MK_TR_STAMP(%rbx), %rdx
 	movq	%rsi, (%rdx)
-	movq	MK_TR_PARK(%rbx), %rdx
-	cmpl	$MK_TR_PARK_REQUEST, (%rdx)
-	je	.Lmk_tr_parked
 	movq	MK_TR_BOOT_PARAMS(%rbx), %rsi	/* for a kernel entered directly */
 	movq	MK_TR_ENTRY(%rbx), %rax
 	jmpq	*%rax

@@ -412,7 +412,7 @@ static int memory_bench(long long inst, long long fdt, long long image)
 	       file_kb(MK_INITRD), MEM_STEP_MB);
 	printf("%-28s %5lld B instance, %lld B handover FDT, ",
 	       "host, running instance", inst, fdt);
-	printf("%lld KiB image (bzImage %lld KiB + initramfs %lld KiB, kept for restarts)\n",
+	printf("%lld KiB image (laid-out kernel of a %lld KiB bzImage + %lld KiB initramfs)\n",
 	       image / 1024, file_kb(MK_KERNEL), file_kb(MK_INITRD));
 
 	mk_cleanup();
