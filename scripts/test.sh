@@ -46,7 +46,7 @@ runvm=$top/tools/testing/selftests/multikernel/run_vm.sh
 py=/usr/bin/python3
 count=$top/scripts/tap-count.py
 VM_TIMEOUT=${VM_TIMEOUT:-900}
-DEBUG_VM_TIMEOUT=${DEBUG_VM_TIMEOUT:-2400}
+DEBUG_VM_TIMEOUT=${DEBUG_VM_TIMEOUT:-3000}
 # The debug tier: every selftest binary but device_test, hostile_test
 # and restart_test, which add the least there (hostile_test alone takes
 # 3 min in the debug kernel), and the long loops of concurrency_test cut
