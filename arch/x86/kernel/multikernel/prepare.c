@@ -106,7 +106,8 @@ int mk_arch_prepare_image(struct kimage *image, struct mk_prepared *prep)
 	ret = mk_decompress(payload, hdr->payload_length, out, out_len,
 			    &prep->method);
 	if (ret == -EINVAL || ret == -ENOEXEC) {
-		pr_warn("kernel payload (%s) is corrupt\n", prep->method);
+		pr_warn_ratelimited("kernel payload (%s) is corrupt\n",
+				    prep->method);
 		ret = -ENOEXEC;
 	}
 	if (ret)
@@ -115,7 +116,7 @@ int mk_arch_prepare_image(struct kimage *image, struct mk_prepared *prep)
 	ret = mk_elf_layout_check(out, out_len, EM_X86_64, hdr->pref_address,
 				  seg->memsz, &filesz, &entry_off);
 	if (ret) {
-		pr_warn("decompressed kernel is not a loadable x86-64 ELF image\n");
+		pr_warn_ratelimited("decompressed kernel is not a loadable x86-64 ELF image\n");
 		goto out_free;
 	}
 	ret = kexec_purgatory_get_set_symbol(image, "entry64_regs", &regs,
