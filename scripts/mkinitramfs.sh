@@ -41,6 +41,8 @@ base_list() {
 	done
 	# The workload spawn_bench runs in the host and in a spawn.
 	echo "file /bin/mk-work $vmdir/mk-work 755 0 0"
+	# Both ends of the network tests' TCP transfers.
+	echo "file /bin/mk-net $selftests/mk_net_tool 755 0 0"
 }
 
 # with_libs PATH [AS]: a dynamically linked program, installed as AS

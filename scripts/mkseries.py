@@ -209,6 +209,21 @@ AREAS = [
         needed; serial8250_get_port() is declared for that.
         """, objects=["drivers/tty/serial/8250/8250_core.o",
                       "drivers/tty/serial/8250/8250_port.o"]),
+    Area("virtio", "multikernel: serve spawns virtio NICs over shared memory", """
+        A spawn without a spare PCI function has no network at all. The
+        host now serves it virtio devices over shared memory, and the
+        spawn's stock virtio_net binds to them through a small transport:
+        a control block per device in the shared area for negotiation,
+        status and queue setup (requests the host acknowledges), and
+        per-queue pending bits plus a mailbox poke for kicks and
+        interrupts, so a burst costs one doorbell. Every ring and buffer
+        lies in a per-instance I/O window of pool memory, which the spawn
+        reaches through a restricted DMA pool; the host reads the rings
+        with vringh through an IOTLB that maps only that window, so a
+        spawn's bad ring can only make its own device NEEDS_RESET. On the
+        host each NIC is a plain netdev, mk-NAME. swiotlb learns to set up
+        a restricted pool that no device tree describes.
+        """, objects=["kernel/dma/swiotlb.o"]),
     Area("debugfs", "multikernel: add debugfs hooks for tests and benchmarks", """
         Some things the tests must check have no place in an ABI: that a
         spawn's memory is really cleared after destroy, how the mailbox
@@ -342,6 +357,15 @@ RULES = [
     ("devices", "arch/x86/kernel/multikernel/pci.c"),
     ("devices", "include/linux/serial_8250.h"),
     ("devices", "drivers/tty/serial/8250/8250.h"),
+    # virtio over shared memory
+    ("base", "include/linux/multikernel_virtio.h"),
+    ("virtio", "kernel/multikernel/Kconfig", "config:MULTIKERNEL_VIRTIO"),
+    ("virtio", "kernel/multikernel/virtio_*.c"),
+    ("virtio", "kernel/multikernel/vnet_host.c"),
+    ("virtio", "drivers/virtio/virtio_multikernel.c"),
+    ("virtio", "drivers/virtio/Makefile"),
+    ("virtio", "kernel/dma/swiotlb.c"),
+    ("virtio", "include/linux/swiotlb.h"),
     # test hooks
     ("debugfs", "kernel/multikernel/Kconfig", "config:MULTIKERNEL_TEST_HOOKS"),
     ("debugfs", "kernel/multikernel/debugfs.c"),

@@ -16,6 +16,7 @@
 #include <linux/init.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
+#include <linux/multikernel_virtio.h>
 #include <uapi/linux/multikernel.h>
 
 struct boot_params;
@@ -231,6 +232,7 @@ enum mk_msg_type {
 	MK_MSG_USER		= 7,	/* user-space data, /dev/mk-* */
 	MK_MSG_DISCARD		= 8,	/* test data: counted and dropped */
 	MK_MSG_CONSOLE		= 9,	/* h2s: input for the spawn's hvc0 */
+	MK_MSG_VIRTIO		= 10,	/* either way: struct mk_virtio_poke */
 	MK_MSG_TYPE_MAX
 };
 
@@ -313,6 +315,10 @@ struct mk_pci_handover {
  * @uart:	the legacy UARTs the spawn owns
  * @nr_unknown_devices: device nodes of kinds this kernel does not know,
  *		left alone
+ * @iowin_base:	physical start of the I/O window, 0 without one
+ * @iowin_size:	its bytes
+ * @nr_virtio:	entries in @virtio
+ * @virtio:	the virtio devices the host serves over shared memory
  */
 struct mk_spawn_info {
 	u32 id;
@@ -332,6 +338,10 @@ struct mk_spawn_info {
 	u32 nr_uart;
 	struct mk_uart_handover uart[MK_MAX_DEVICES];
 	u32 nr_unknown_devices;
+	u64 iowin_base;
+	u64 iowin_size;
+	u32 nr_virtio;
+	struct mk_virtio_handover virtio[MK_VIRTIO_MAX_DEVICES];
 };
 
 int mk_handover_parse(const void *fdt, size_t size, struct mk_spawn_info *info,
@@ -374,6 +384,7 @@ int mk_msg_register_handler(enum mk_msg_type type, mk_msg_handler_t handler);
 int mk_channel_send(struct mk_channel *ch, enum mk_msg_type type,
 		    const void *buf, u32 len);
 struct mk_channel *mk_spawn_channel(void);
+struct mk_virtio_ctrl *mk_spawn_virtio_ctrl(unsigned int index);
 
 /* Set by the spawn platform when this kernel was started as a spawn. */
 extern const struct mk_spawn_info *multikernel_spawn;

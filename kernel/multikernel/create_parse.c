@@ -3,6 +3,7 @@
  * Multikernel: parser for writes to /sys/kernel/multikernel/create,
  *
  *	NAME cpus=LIST memory=SIZE [device=[SSSS:]BB:DD.F]...
+ *	     [net[=MAC]]... [iowin=SIZE]
  *
  * Only the syntax is checked here; whether the CPUs and memory can be had
  * is decided when the instance is created.
@@ -11,6 +12,7 @@
 #include <linux/cpumask.h>
 #include <linux/ctype.h>
 #include <linux/errno.h>
+#include <linux/etherdevice.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
@@ -55,6 +57,46 @@ static int mk_create_parse_memory(const char *val, u64 *size, const char **why)
 	}
 	if (!*size) {
 		*why = "memory= is zero";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int mk_create_parse_net(const char *tok, struct mk_create_req *req,
+			       const char **why)
+{
+	struct mk_net_req *net;
+
+	if (req->nr_net >= MK_VIRTIO_MAX_DEVICES) {
+		*why = "too many net keys";
+		return -EINVAL;
+	}
+	net = &req->net[req->nr_net];
+	if (tok[3] == '=') {
+		if (!mac_pton(tok + 4, net->mac) || tok[4 + 3 * ETH_ALEN - 1] ||
+		    !is_valid_ether_addr(net->mac)) {
+			*why = "net= is not a unicast MAC address (e.g. 02:00:00:00:00:01)";
+			return -EINVAL;
+		}
+		net->mac_set = true;
+	} else if (tok[3]) {
+		*why = "unknown key (net or net=MAC?)";
+		return -EINVAL;
+	}
+	req->nr_net++;
+	return 0;
+}
+
+static int mk_create_parse_iowin(const char *val, u64 *size, const char **why)
+{
+	const char *s = val;
+
+	if (mk_parse_size(&s, size) || *s || !*size) {
+		*why = "iowin= is not a size (e.g. 8M)";
+		return -EINVAL;
+	}
+	if (*size > MK_IOWIN_MAX) {
+		*why = "iowin= is larger than 256M";
 		return -EINVAL;
 	}
 	return 0;
@@ -178,7 +220,9 @@ static int mk_create_parse_cpus(const char *val, struct cpumask *cpus,
  * @why:	on failure, a short reason for the kernel log
  *
  * Keys may come in any order; cpus= and memory= exactly once, device=
- * up to %MK_MAX_DEVICES times; unknown keys are refused.
+ * up to %MK_MAX_DEVICES times, net or net=MAC up to
+ * %MK_VIRTIO_MAX_DEVICES times, iowin= at most once and only with a
+ * virtio device; unknown keys are refused.
  *
  * Return: 0, or -EINVAL for anything malformed.
  */
@@ -216,6 +260,11 @@ int mk_create_parse(const char *buf, struct mk_create_req *req,
 			have_mem = true;
 		} else if (str_has_prefix(tok, "device=")) {
 			ret = mk_create_parse_device(tok + 7, req, why);
+		} else if (str_has_prefix(tok, "net")) {
+			ret = mk_create_parse_net(tok, req, why);
+		} else if (str_has_prefix(tok, "iowin=") && !req->iowin_size) {
+			ret = mk_create_parse_iowin(tok + 6, &req->iowin_size,
+						    why);
 		} else {
 			*why = "unknown or repeated key";
 			ret = -EINVAL;
@@ -229,6 +278,8 @@ int mk_create_parse(const char *buf, struct mk_create_req *req,
 		*why = "missing cpus=";
 	else if (!have_mem)
 		*why = "missing memory=";
+	else if (req->iowin_size && !req->nr_net)
+		*why = "iowin= without a virtio device (net)";
 	else
 		ret = 0;
 out:

@@ -130,6 +130,11 @@ int mk_handover_build(struct mk_instance *inst, void *buf, size_t size)
 				      mk_arch_host_doorbell_id());
 	err = err ?: fdt_end_node(buf);
 	err = err ?: mk_handover_build_nodes(inst, buf);
+	if (inst->nr_vdevs) {
+		err = err ?: fdt_begin_node(buf, "virtio");
+		err = err ?: mk_virtio_fdt_build(inst, buf);
+		err = err ?: fdt_end_node(buf);
+	}
 	err = err ?: fdt_end_node(buf);
 	err = err ?: fdt_finish(buf);
 	if (err)
@@ -256,8 +261,8 @@ static int mk_parse_instance(const void *fdt, int node,
  * @why:	on failure, a short reason for the boot log
  *
  * Return: 0, -EPROTONOSUPPORT for another major version, -EINVAL for a
- * blob that is not a valid v1 handover FDT, or whose devices node is
- * malformed.
+ * blob that is not a valid v1 handover FDT, or whose devices or virtio
+ * node is malformed.
  */
 int mk_handover_parse(const void *fdt, size_t size, struct mk_spawn_info *info,
 		      const char **why)
@@ -285,12 +290,23 @@ int mk_handover_parse(const void *fdt, size_t size, struct mk_spawn_info *info,
 
 	/* Optional: a host without devices to give may leave it out. */
 	node = fdt_subnode_offset(fdt, 0, "devices");
+	if (node >= 0) {
+		ret = mk_devices_fdt_parse(fdt, node, info, why);
+	} else if (node != -FDT_ERR_NOTFOUND) {
+		*why = "bad devices node";
+		ret = -EINVAL;
+	}
+	if (ret)
+		return ret;
+
+	/* Optional too: only an instance with virtio devices has it. */
+	node = fdt_subnode_offset(fdt, 0, "virtio");
 	if (node == -FDT_ERR_NOTFOUND)
 		return 0;
 	if (node < 0) {
-		*why = "bad devices node";
+		*why = "bad virtio node";
 		return -EINVAL;
 	}
-	return mk_devices_fdt_parse(fdt, node, info, why);
+	return mk_virtio_fdt_parse(fdt, node, info, why);
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_handover_parse);

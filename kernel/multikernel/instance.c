@@ -251,6 +251,7 @@ static int mk_instance_halt(struct mk_instance *inst, enum mk_state state,
 	inst->unconfirmed_cpu = -1;
 	mk_devices_give_back(inst);
 	mk_host_channel_unpublish(inst);
+	mk_vdevs_stop(inst);
 	mk_msgdev_wake(&inst->msgdev);
 	if (inst->cpus_owned) {
 		mk_cpus_release(&inst->cpus);
@@ -414,6 +415,7 @@ static void mk_instance_watch(struct work_struct *work)
 	mutex_lock(&inst->lock);
 	if (mk_state_active(inst->state)) {
 		mk_instance_check(inst);
+		mk_vdevs_watch(inst);
 		if (mk_state_active(inst->state))
 			schedule_delayed_work(&inst->watch,
 					      msecs_to_jiffies(MK_WATCH_INTERVAL_MS));
@@ -487,6 +489,7 @@ static int mk_shared_prepare(struct mk_instance *inst)
 	if (!inst->handover)
 		return -ENOMEM;
 
+	mk_vdevs_start(inst);
 	memset(hdr, 0, sizeof(*hdr));
 	hdr->magic = cpu_to_le32(MK_SHARED_MAGIC);
 	hdr->version = cpu_to_le32(mk_test_shared_version() ?:
@@ -564,6 +567,7 @@ out_release:
 	mk_request_park(mk_header(inst));
 	mk_arch_reset_cpus(inst);
 	mk_host_channel_unpublish(inst);
+	mk_vdevs_stop(inst);
 	mk_devices_give_back(inst);
 out_cpus:
 	mk_cpus_release(&inst->cpus);
@@ -811,6 +815,7 @@ static unsigned int mk_free_id_locked(void)
 /* Give back everything an instance holds. It must not be running. */
 static void mk_instance_release_resources(struct mk_instance *inst)
 {
+	mk_vnets_destroy(inst);
 	mk_devices_unassign(inst);
 	if (inst->cpus_owned)
 		mk_cpus_release(&inst->cpus);
@@ -819,8 +824,11 @@ static void mk_instance_release_resources(struct mk_instance *inst)
 		mk_memory_free(inst->mem_base, inst->mem_size);
 	if (inst->shared_base)
 		mk_memory_free(inst->shared_base, MK_SHARED_SIZE);
+	if (inst->iowin_base)
+		mk_memory_free(inst->iowin_base, inst->iowin_size);
 	inst->mem_base = 0;
 	inst->shared_base = 0;
+	inst->iowin_base = 0;
 	mk_image_free(inst->image);
 	inst->image = NULL;
 }
@@ -892,6 +900,19 @@ static int mk_instance_acquire(struct mk_instance *inst,
 		pr_warn_ratelimited("create %s: no pool memory left for the shared area\n",
 				    inst->name);
 		return -ENOSPC;
+	}
+	if (req->nr_net) {
+		inst->iowin_size = round_up(req->iowin_size ?: MK_IOWIN_DEFAULT,
+					    MK_POOL_GRANULE);
+		inst->iowin_base = mk_memory_alloc(inst->iowin_size);
+		if (!inst->iowin_base) {
+			pr_warn_ratelimited("create %s: no pool memory left for a %llu MiB I/O window\n",
+					    inst->name, inst->iowin_size >> 20);
+			return -ENOSPC;
+		}
+		ret = mk_vnets_create(inst, req);
+		if (ret)
+			return ret;
 	}
 	return mk_devices_assign(inst, req);
 }

@@ -7,6 +7,7 @@
 
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/if_ether.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
@@ -15,6 +16,7 @@
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/vringh.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -106,6 +108,24 @@ struct mk_device_addr {
 	unsigned int uart_line;
 };
 
+/*
+ * The I/O window: every virtqueue and buffer of an instance's virtio
+ * devices. The default fits a NIC's rings and a few hundred packets in
+ * flight; the maximum keeps a typo from eating the pool.
+ */
+#define MK_IOWIN_DEFAULT	SZ_8M
+#define MK_IOWIN_MAX		SZ_256M
+
+/**
+ * struct mk_net_req - a virtio network interface named in a create line
+ * @mac:	its MAC address, when @mac_set
+ * @mac_set:	false: made up from the instance name
+ */
+struct mk_net_req {
+	u8 mac[ETH_ALEN];
+	bool mac_set;
+};
+
 /**
  * struct mk_create_req - a parsed write to /sys/kernel/multikernel/create
  * @name:	instance name, [A-Za-z0-9_-], 1..%MULTIKERNEL_NAME_MAX chars
@@ -113,6 +133,9 @@ struct mk_device_addr {
  * @mem_size:	bytes of RAM asked for, not yet rounded
  * @nr_devices:	entries in @devices
  * @devices:	the devices asked for, each once
+ * @iowin_size:	bytes of I/O window asked for, 0 for the default
+ * @nr_net:	virtio network interfaces asked for
+ * @net:	their MAC addresses, when given
  */
 struct mk_create_req {
 	char name[MULTIKERNEL_NAME_MAX + 1];
@@ -120,6 +143,9 @@ struct mk_create_req {
 	u64 mem_size;
 	unsigned int nr_devices;
 	struct mk_device_addr devices[MK_MAX_DEVICES];
+	u64 iowin_size;
+	unsigned int nr_net;
+	struct mk_net_req net[MK_VIRTIO_MAX_DEVICES];
 };
 
 int mk_parse_pci_addr(const char *s, struct mk_pci_addr *addr);
@@ -482,6 +508,10 @@ struct mk_boot_stamps {
  * @msgdev:	/dev/mk-NAME
  * @nr_devices:	entries in @devices
  * @devices:	the devices (PCI functions, legacy UARTs) assigned to it
+ * @iowin_base:	physical start of its I/O window, 0 without one
+ * @iowin_size:	bytes of the I/O window
+ * @nr_vdevs:	entries in @vdevs
+ * @vdevs:	the virtio devices the host serves it
  */
 struct mk_instance {
 	struct kobject kobj;
@@ -525,7 +555,161 @@ struct mk_instance {
 	struct mk_msgdev msgdev;
 	unsigned int nr_devices;
 	struct mk_device devices[MK_MAX_DEVICES];
+	phys_addr_t iowin_base;
+	u64 iowin_size;
+	unsigned int nr_vdevs;
+	struct mk_vdev *vdevs[MK_VIRTIO_MAX_DEVICES];
 };
+
+/* Most entries per virtqueue a host-side virtio device takes. */
+#define MK_VDEV_QUEUE_SIZE_MAX	256
+
+struct mk_vdev;
+
+/**
+ * struct mk_vdev_ops - a host-side virtio device backend
+ * @device_id:	VIRTIO_ID_*
+ * @features:	what it offers, transport features included
+ * @num_queues:	its virtqueues, at most %MK_VIRTIO_MAX_QUEUES
+ * @config_size: bytes of its config space
+ * @fill_config: writes the config space at each start
+ * @start:	the driver said DRIVER_OK
+ * @stop:	the device is reset (by the driver, or the spawn is gone)
+ * @broken:	the driver broke the protocol: update @config to say the
+ *		device is out of order (e.g. link down); any context
+ * @kick:	the driver put buffers on queue @queue; process context
+ * @show:	prints the backend's lines for stats, or NULL
+ */
+struct mk_vdev_ops {
+	u32 device_id;
+	u64 features;
+	unsigned int num_queues;
+	unsigned int config_size;
+	void (*fill_config)(struct mk_vdev *vd, u8 *config);
+	void (*start)(struct mk_vdev *vd);
+	void (*stop)(struct mk_vdev *vd);
+	void (*broken)(struct mk_vdev *vd, u8 *config);
+	void (*kick)(struct mk_vdev *vd, unsigned int queue);
+	int (*show)(struct mk_vdev *vd, char *buf, int len);
+};
+
+/**
+ * struct mk_vq - the device side of one virtqueue
+ * @vrh:	vringh over the queue, through the device's IOTLB
+ * @lock:	serialises everything that uses @vrh and @ready
+ * @ready:	the driver set it up
+ */
+struct mk_vq {
+	struct vringh vrh;
+	spinlock_t lock;	/* see @lock above */
+	bool ready;
+};
+
+/**
+ * struct mk_vdev_stats - what a virtio device counts, shown in stats
+ * @requests:	control requests handled
+ * @kicks:	queue notifications handled
+ * @interrupts:	used-buffer and config interrupts raised
+ * @resets:	resets by the driver
+ * @needs_reset: times the driver broke the protocol
+ * @lost_pokes:	pokes the mailbox refused (full or down)
+ * @bad_kicks:	notifications for queues the device does not have
+ */
+struct mk_vdev_stats {
+	u64 requests;
+	u64 kicks;
+	u64 interrupts;
+	u64 resets;
+	u64 needs_reset;
+	u64 lost_pokes;
+	u64 bad_kicks;
+};
+
+/**
+ * struct mk_vdev - a virtio device the host serves an instance
+ * @inst:	the instance
+ * @index:	its control block in the shared area
+ * @ops:	its backend
+ * @priv:	the backend's
+ * @ctrl:	the control block, in the host's map of the shared area
+ * @iotlb:	maps the I/O window, IOVA = physical, and nothing else
+ * @iotlb_lock:	for vringh
+ * @lock:	serialises requests, kicks and stops
+ * @work:	handles what the driver's pokes announce
+ * @running:	the instance runs: pokes and interrupts are wanted
+ * @poke_failed: the last poke to the driver did not go out: the next
+ *		interrupt pokes anyway, and the instance's watch retries
+ * @needs_reset: the driver broke the protocol; queues are left alone
+ * @broken_why:	what it did
+ * @handled_seq: the last request handled
+ * @status:	device status as negotiated
+ * @features:	features the driver accepted
+ * @stats:	counters
+ * @vqs:	its virtqueues
+ */
+struct mk_vdev {
+	struct mk_instance *inst;
+	unsigned int index;
+	const struct mk_vdev_ops *ops;
+	void *priv;
+	struct mk_virtio_ctrl *ctrl;
+	struct vhost_iotlb *iotlb;
+	spinlock_t iotlb_lock;	/* see @iotlb_lock above */
+	struct mutex lock;	/* see @lock above */
+	struct work_struct work;
+	bool running;
+	bool poke_failed;
+	bool needs_reset;
+	const char *broken_why;
+	u32 handled_seq;
+	u32 status;
+	u64 features;
+	struct mk_vdev_stats stats;
+	struct mk_vq vqs[MK_VIRTIO_MAX_QUEUES];
+};
+
+#ifdef CONFIG_MULTIKERNEL_VIRTIO
+/* virtio_host.c */
+struct mk_vdev *mk_vdev_create(struct mk_instance *inst,
+			       const struct mk_vdev_ops *ops, void *priv);
+void mk_vdev_free(struct mk_vdev *vd);
+void mk_vdev_describe(struct mk_vdev *vd, struct mk_virtio_handover *v);
+void mk_vdev_interrupt(struct mk_vdev *vd, unsigned int queue);
+void mk_vdev_broken(struct mk_vdev *vd, const char *why);
+bool mk_vq_usable(struct mk_vdev *vd, struct mk_vq *vq);
+void mk_vdev_poked(struct mk_instance *inst, u32 index);
+void mk_vdevs_start(struct mk_instance *inst);
+void mk_vdevs_stop(struct mk_instance *inst);
+void mk_vdevs_watch(struct mk_instance *inst);
+int mk_vdevs_show(struct mk_instance *inst, char *buf, int len);
+
+/* vnet_host.c */
+int mk_vnets_create(struct mk_instance *inst, const struct mk_create_req *req);
+void mk_vnets_destroy(struct mk_instance *inst);
+#else
+static inline void mk_vdev_describe(struct mk_vdev *vd,
+				    struct mk_virtio_handover *v) { }
+static inline void mk_vdevs_start(struct mk_instance *inst) { }
+static inline void mk_vdevs_stop(struct mk_instance *inst) { }
+static inline void mk_vdevs_watch(struct mk_instance *inst) { }
+static inline int mk_vdevs_show(struct mk_instance *inst, char *buf, int len)
+{
+	return 0;
+}
+
+static inline int mk_vnets_create(struct mk_instance *inst,
+				  const struct mk_create_req *req)
+{
+	return req->nr_net ? -EOPNOTSUPP : 0;
+}
+
+static inline void mk_vnets_destroy(struct mk_instance *inst) { }
+#endif
+
+/* virtio_fdt.c */
+int mk_virtio_fdt_build(struct mk_instance *inst, void *fdt);
+int mk_virtio_fdt_parse(const void *fdt, int node, struct mk_spawn_info *info,
+			const char **why);
 
 /* decompress.c */
 int mk_decompress(const u8 *in, size_t in_len, u8 *out, size_t out_len,

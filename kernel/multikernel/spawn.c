@@ -21,6 +21,7 @@
 #include <linux/reboot.h>
 #include <linux/timer.h>
 #include <linux/io.h>
+#include <linux/memblock.h>
 #include <linux/multikernel.h>
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
@@ -136,6 +137,9 @@ void __init mk_spawn_init(const struct mk_spawn_info *info)
 {
 	mk_kernel_stamp = mk_spawn_stamp_now();
 	multikernel_spawn = info;
+	/* RAM in the memory map, but only ever for virtio buffers. */
+	if (info->iowin_size)
+		memblock_reserve(info->iowin_base, info->iowin_size);
 	pr_info("spawn '%s' (instance %u): %u CPUs, %llu MiB at %#llx\n",
 		info->name, info->id, info->nr_cpus, info->mem_size >> 20,
 		info->mem_base);
@@ -207,6 +211,24 @@ struct mk_shared_header *mk_spawn_header(void)
 {
 	return READ_ONCE(mk_shared);
 }
+
+/**
+ * mk_spawn_virtio_ctrl() - the control block of one of this spawn's
+ *	virtio devices
+ * @index:	its index, below %MK_VIRTIO_MAX_DEVICES
+ *
+ * Return: the block in shared memory (written by the host: untrusted),
+ * or NULL before the shared area is mapped or in a host.
+ */
+struct mk_virtio_ctrl *mk_spawn_virtio_ctrl(unsigned int index)
+{
+	void *shared = READ_ONCE(mk_shared);
+
+	if (!shared || index >= MK_VIRTIO_MAX_DEVICES)
+		return NULL;
+	return shared + MK_SHARED_VIRTIO + index * MK_VIRTIO_CTRL_SIZE;
+}
+EXPORT_SYMBOL_GPL(mk_spawn_virtio_ctrl);
 
 /**
  * mk_spawn_channel() - this spawn's mailbox to its host

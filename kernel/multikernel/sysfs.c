@@ -204,6 +204,7 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     inst->chan.stats.received,
 			     inst->chan.stats.doorbells, inst->chan.stats.full,
 			     inst->msgdev.dropped);
+	len += mk_vdevs_show(inst, buf + len, PAGE_SIZE - len);
 	mutex_unlock(&inst->lock);
 	return len;
 }

@@ -18,7 +18,9 @@
 #define MK_CREATE_LINE_MAX						\
 	(sizeof(" cpus= memory=18446744073709551615") +			\
 	 MULTIKERNEL_NAME_MAX + MK_CPULIST_MAX +			\
-	 MKCTL_MAX_DEVICES * sizeof(" device=0000:00:00.0"))
+	 MKCTL_MAX_DEVICES * sizeof(" device=0000:00:00.0") +		\
+	 MKCTL_MAX_NETS * sizeof(" net=00:00:00:00:00:00") +		\
+	 sizeof(" iowin=18446744073709551615"))
 
 struct mk_inst {
 	char name[MULTIKERNEL_NAME_MAX + 1];
@@ -47,7 +49,8 @@ static const char *const mk_text_stats[] = {
 static void create_help(void)
 {
 	printf("Usage: mkctl create NAME --cpus LIST --memory SIZE\n"
-	       "                    [--device BDF[,BDF...]]... [--offline]\n"
+	       "                    [--device BDF[,BDF...]]... [--net[=MAC]]...\n"
+	       "                    [--iowin SIZE] [--offline]\n"
 	       "\n"
 	       "Create an instance: give it CPUs and memory from the pool,\n"
 	       "and PCI functions of this machine.\n"
@@ -62,8 +65,14 @@ static void create_help(void)
 	       "                  (01:00.0), or a legacy UART (ttyS1); a comma\n"
 	       "                  list or repeated, %d at most. It must not be\n"
 	       "                  in use here (mounted, open, an interface up)\n"
+	       "  --net[=MAC]     a network interface over shared memory: eth0\n"
+	       "                  in the instance, mk-NAME here (mk-NAME.N for\n"
+	       "                  more); MAC made up from NAME unless given;\n"
+	       "                  repeated, %d at most\n"
+	       "  --iowin SIZE    memory for the network interfaces' buffers,\n"
+	       "                  from the pool (default 8M)\n"
 	       "  --offline       take the listed CPUs offline first\n",
-	       MKCTL_MAX_DEVICES);
+	       MKCTL_MAX_DEVICES, MKCTL_MAX_NETS);
 }
 
 static void destroy_help(void)
@@ -96,6 +105,29 @@ static void status_help(void)
 
 struct mk_create_req mk_create_req;
 
+/* --net or --net=MAC, each a NIC of its own. */
+static int mk_net_opt(const char *cmd, const char *arg)
+{
+	struct mk_create_req *req = &mk_create_req;
+	unsigned int b[6];
+	char end;
+
+	if (req->nr_nets >= MKCTL_MAX_NETS)
+		return mkctl_usage_error(cmd, "--net: %d at most", MKCTL_MAX_NETS);
+	if (!arg || !*arg) {
+		snprintf(req->nets[req->nr_nets++], sizeof(req->nets[0]), "net");
+		return -1;
+	}
+	if (strlen(arg) != strlen("00:00:00:00:00:00") ||
+	    sscanf(arg, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &end) != 6 || (b[0] & 1))
+		return mkctl_usage_error(cmd, "--net=%s: not a unicast MAC (02:00:00:00:00:01)",
+					 arg);
+	snprintf(req->nets[req->nr_nets++], sizeof(req->nets[0]), "net=%s",
+		 arg);
+	return -1;
+}
+
 /* The options of create, which run takes too. */
 const struct mkctl_opt mk_create_opts[] = {
 	{ .name = "cpus", .has_arg = required_argument,
@@ -106,6 +138,10 @@ const struct mkctl_opt mk_create_opts[] = {
 	  .arg = &mk_create_req.offline },
 	{ .name = "device", .has_arg = required_argument,
 	  .arg = &mk_create_req.device, .each = mk_device_opt },
+	{ .name = "net", .has_arg = optional_argument,
+	  .arg = &mk_create_req.net, .each = mk_net_opt },
+	{ .name = "iowin", .has_arg = required_argument,
+	  .arg = &mk_create_req.iowin },
 	{ }
 };
 
@@ -139,6 +175,13 @@ int mk_create_check(const struct mkctl_args *a)
 					 req->memory);
 	if (!req->bytes)
 		return mkctl_usage_error(cmd, "--memory must be more than 0");
+	if (!req->iowin)
+		return -1;
+	if (!req->nr_nets)
+		return mkctl_usage_error(cmd, "--iowin is only for instances with --net");
+	if (mkctl_parse_size(req->iowin, &req->iowin_bytes) || !req->iowin_bytes)
+		return mkctl_usage_error(cmd, "--iowin '%s' is not a size like 8M",
+					 req->iowin);
 	return -1;
 }
 
@@ -301,6 +344,11 @@ static void mk_create_line(const char *name, char *line, size_t len)
 	for (i = 0; i < req->nr_devices && used < len; i++)
 		used += snprintf(line + used, len - used, " device=%s",
 				 req->devices[i]);
+	for (i = 0; i < req->nr_nets && used < len; i++)
+		used += snprintf(line + used, len - used, " %s", req->nets[i]);
+	if (req->iowin && used < len)
+		snprintf(line + used, len - used, " iowin=%llu",
+			 (unsigned long long)req->iowin_bytes);
 }
 
 /* Create instance @name as the options say. Returns an exit status. */

@@ -156,6 +156,9 @@ int mk_pci_read(const char *bdf, const char *attr, char *buf, size_t len);
 #define MKCTL_MAX_DEVICES	4
 
 /* instance.c: create and destroy, shared with run. */
+/* Virtio NICs one instance can have (MK_VIRTIO_MAX_DEVICES). */
+#define MKCTL_MAX_NETS		4
+
 struct mk_create_req {
 	const char *cpus;
 	const char *memory;
@@ -167,6 +170,12 @@ struct mk_create_req {
 	/* every --device, normalised */
 	char devices[MKCTL_MAX_DEVICES][MKCTL_BDF_MAX];
 	unsigned int nr_devices;
+	const char *net;		/* the last --net */
+	const char *iowin;
+	uint64_t iowin_bytes;
+	/* every --net, as the create line's key: "net" or "net=MAC" */
+	char nets[MKCTL_MAX_NETS][sizeof("net=00:00:00:00:00:00")];
+	unsigned int nr_nets;
 };
 
 extern struct mk_create_req mk_create_req;

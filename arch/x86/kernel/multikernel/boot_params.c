@@ -63,6 +63,10 @@ int multikernel_setup_boot_params(struct kimage *image,
 	if (inst->shared_base > inst->mem_base)
 		mk_e820_add(params, inst->shared_base, MK_SHARED_SIZE,
 			    E820_TYPE_RESERVED);
+	/* RAM, so that it is mapped; the spawn keeps it for virtio DMA. */
+	if (inst->iowin_size)
+		mk_e820_add(params, inst->iowin_base, inst->iowin_size,
+			    E820_TYPE_RAM);
 
 	/*
 	 * The loader may have chained setup_data (RNG seed, IMA log) in

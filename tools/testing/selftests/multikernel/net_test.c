@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Multikernel: a spawn's network interface over shared memory. An
+ * instance created with "net" gets a netdev mk-NAME on the host and a
+ * virtio_net eth0 in the spawn; the test gives both ends an address and
+ * pings and copies data over TCP both ways, checks that the carrier
+ * follows the spawn (down when it is killed, up again on restart), that
+ * a restart brings the link back, and that destroy removes the netdev.
+ */
+#include "../kselftest_harness.h"
+#include "mk_test.h"
+
+#define NAME		"n"
+#define IFNAME		"mk-" NAME
+#define CARRIER		"/sys/class/net/" IFNAME "/carrier"
+#define HOST_ADDR	"10.77.0.1"
+#define SPAWN_ADDR	"10.77.0.2"
+#define PREFIX		"/24"
+#define PINGS		20
+#define TCP_PORT	5001
+#define TCP_BYTES	(8 << 20)
+#define TCP_SEED	12345
+#define CARRIER_WAIT_S	60
+#define SPAWN_CPUS	"2-3"
+
+/*
+ * The carrier of mk-n as 0 or 1 (the interface must be up to tell), -1
+ * without the netdev, -2 while it is down.
+ */
+static int carrier(void)
+{
+	char buf[16];
+
+	if (access("/sys/class/net/" IFNAME, F_OK))
+		return -1;
+	if (mk_read_file(CARRIER, buf, sizeof(buf)))
+		return -2;
+	return atoi(buf);
+}
+
+static bool wait_carrier(int want, int timeout_s)
+{
+	int i;
+
+	for (i = 0; i <= timeout_s * 10; i++) {
+		if (carrier() == want)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+FIXTURE(net) {
+	long long free_at_start;
+	char reply[256];
+};
+
+FIXTURE_SETUP(net)
+{
+	if (mk_skip_without_spawns(_metadata))
+		return;
+	if (access("/sys/class/net", F_OK))
+		SKIP(return, "the host kernel has no networking");
+	mk_cleanup();
+	self->free_at_start = mk_read_ll(MK_SYSFS "/pool/memory_free");
+}
+
+FIXTURE_TEARDOWN(net)
+{
+	mk_cleanup();
+	EXPECT_EQ(-1, carrier());
+	EXPECT_EQ(self->free_at_start,
+		  mk_read_ll(MK_SYSFS "/pool/memory_free"));
+}
+
+/* Create, load and start "n" with one NIC; the link must come up. */
+static void start_spawn(struct __test_metadata *_metadata, const char *extra)
+{
+	ASSERT_EQ(0, mk_sh("mkctl create " NAME " --cpus " SPAWN_CPUS
+			   " --memory 128M --offline --net%s", extra));
+	ASSERT_EQ(-2, carrier()) TH_LOG("mk-n must exist, down");
+	ASSERT_EQ(0, mk_sh("ip link set " IFNAME " up"));
+	ASSERT_EQ(0, carrier()) TH_LOG("no carrier before the spawn runs");
+	ASSERT_EQ(0, mk_sh("mkctl load " NAME " --kernel " MK_KERNEL
+			   " --initrd " MK_INITRD " --cmdline '" MK_CMDLINE "'"));
+	ASSERT_EQ(0, mk_sh("mkctl start " NAME " --wait=%d >/dev/null",
+			   MK_TIMEOUT_S));
+	ASSERT_TRUE(wait_carrier(1, CARRIER_WAIT_S))
+		mk_sh("tail -n 40 " MK_SYSFS "/instances/" NAME "/console >&2");
+}
+
+/* Addresses on both ends; the spawn answers through its serve loop. */
+static void link_up(struct __test_metadata *_metadata, char *reply, size_t len)
+{
+	ASSERT_EQ(0, mk_sh("ip addr add " HOST_ADDR PREFIX " dev " IFNAME));
+	ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, "net-up " SPAWN_ADDR PREFIX "\n",
+			    reply, len));
+	ASSERT_STREQ("net-up 0", reply);
+}
+
+/* The host pings the spawn: every one of @count answered. */
+static void host_pings(struct __test_metadata *_metadata, int size)
+{
+	EXPECT_EQ(0, mk_sh("ping -c %d -s %d -W 5 " SPAWN_ADDR
+			   " | grep -q ' %d packets received'",
+			   PINGS, size, PINGS))
+		mk_sh("ping -c 3 -W 2 " SPAWN_ADDR " >&2; cat " MK_SYSFS
+		      "/instances/" NAME "/stats >&2");
+}
+
+TEST_F_TIMEOUT(net, ping_both_ways, 600)
+{
+	char cmd[64], want[64];
+
+	start_spawn(_metadata, "");
+	link_up(_metadata, self->reply, sizeof(self->reply));
+	host_pings(_metadata, 56);
+	host_pings(_metadata, 1472);
+
+	snprintf(cmd, sizeof(cmd), "ping " HOST_ADDR " %d 1472\n", PINGS);
+	snprintf(want, sizeof(want), "ping %d", PINGS);
+	ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, cmd, self->reply,
+			    sizeof(self->reply)));
+	EXPECT_STREQ(want, self->reply);
+	EXPECT_TRUE(mk_stats_has(NAME, "virtio0_netdev " IFNAME));
+	EXPECT_TRUE(mk_stats_has(NAME, "virtio0_needs_reset 0"));
+}
+
+TEST_F_TIMEOUT(net, tcp_both_ways_checksums_equal, 600)
+{
+	char sum[64], got[128], want[256];
+	FILE *p;
+
+	start_spawn(_metadata, "");
+	link_up(_metadata, self->reply, sizeof(self->reply));
+
+	snprintf(want, sizeof(want), "mk-net sum %d %d", TCP_BYTES, TCP_SEED);
+	p = popen(want, "r");
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, fgets(sum, sizeof(sum), p));
+	pclose(p);
+	sum[strcspn(sum, "\n")] = '\0';
+
+	/* Host to spawn: the spawn receives and answers what it got. */
+	snprintf(want, sizeof(want), "tcp-recv %d\n", TCP_PORT);
+	ASSERT_EQ(0, mk_serve(NAME, want));
+	ASSERT_EQ(0, mk_sh("timeout %d mk-net send " SPAWN_ADDR " %d %d %d >/dev/null",
+			   MK_TIMEOUT_S,
+			   TCP_PORT, TCP_BYTES, TCP_SEED));
+	snprintf(want, sizeof(want), "MKSPAWN-ANSWER tcp-recv %s", sum);
+	EXPECT_TRUE(mk_wait_console(NAME, want, got, sizeof(got),
+				    MK_TIMEOUT_S))
+		mk_sh("tail -n 20 " MK_SYSFS "/instances/" NAME "/console >&2; "
+		      "grep virtio " MK_SYSFS "/instances/" NAME "/stats >&2; "
+		      "ip -s link show " IFNAME " >&2");
+
+	/* Spawn to host. */
+	snprintf(want, sizeof(want),
+		 "mk-net recv %d 60 > /tmp/net_test.recv & sleep 1; echo 'tcp-send "
+		 HOST_ADDR " %d %d %d' > /dev/mk-" NAME "; wait",
+		 TCP_PORT, TCP_PORT, TCP_BYTES, TCP_SEED);
+	EXPECT_EQ(0, mk_sh("%s", want));
+	EXPECT_EQ(0, mk_read_file("/tmp/net_test.recv", got, sizeof(got)));
+	EXPECT_STREQ(sum, got);
+	EXPECT_TRUE(mk_stats_has(NAME, "virtio0_needs_reset 0"));
+}
+
+TEST_F_TIMEOUT(net, carrier_follows_spawn_and_restart_reconnects, 900)
+{
+	start_spawn(_metadata, "=02:00:00:00:77:02");
+	EXPECT_TRUE(mk_stats_has(NAME, "virtio0_mac 02:00:00:00:77:02"));
+	link_up(_metadata, self->reply, sizeof(self->reply));
+	host_pings(_metadata, 56);
+
+	ASSERT_EQ(0, mk_inst_write(NAME, "control", "kill"));
+	ASSERT_TRUE(mk_wait_state(NAME, "stopped", 0));
+	EXPECT_TRUE(wait_carrier(0, 0));
+	/* Nothing reaches a stopped spawn; the host side does not hang. */
+	EXPECT_NE(0, mk_sh("ping -c 1 -W 2 " SPAWN_ADDR " >/dev/null"));
+
+	ASSERT_EQ(0, mk_sh("mkctl start " NAME " --wait=%d >/dev/null",
+			   MK_TIMEOUT_S));
+	ASSERT_TRUE(wait_carrier(1, CARRIER_WAIT_S));
+	ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, "net-up " SPAWN_ADDR PREFIX "\n",
+			    self->reply, sizeof(self->reply)));
+	ASSERT_STREQ("net-up 0", self->reply);
+	host_pings(_metadata, 56);
+
+	ASSERT_EQ(0, mk_inst_write(NAME, "control", "kill"));
+	ASSERT_TRUE(mk_wait_state(NAME, "stopped", 0));
+	ASSERT_EQ(0, mk_sh("mkctl destroy " NAME));
+	EXPECT_EQ(-1, carrier());
+}
+
+TEST_F(net, bad_net_keys_are_refused)
+{
+	mk_sh("for c in 2 3; do echo 0 > /sys/devices/system/cpu/cpu$c/online; done");
+	EXPECT_EQ(-EINVAL, mk_write_file(MK_SYSFS "/create",
+					 NAME " cpus=2 memory=64M net=zz"));
+	EXPECT_EQ(-EINVAL, mk_write_file(MK_SYSFS "/create",
+					 NAME " cpus=2 memory=64M net=01:00:00:00:00:01"));
+	EXPECT_EQ(-EINVAL, mk_write_file(MK_SYSFS "/create",
+					 NAME " cpus=2 memory=64M iowin=8M"));
+	EXPECT_EQ(-EINVAL, mk_write_file(MK_SYSFS "/create",
+					 NAME " cpus=2 memory=64M net iowin=512M"));
+	EXPECT_EQ(-EINVAL, mk_write_file(MK_SYSFS "/create",
+					 NAME " cpus=2 memory=64M netx"));
+	EXPECT_EQ(-ENAMETOOLONG,
+		  mk_write_file(MK_SYSFS "/create",
+				"a-name-too-long-for-ifnames cpus=2 memory=64M net"));
+	EXPECT_EQ(-1, carrier());
+	EXPECT_NE(0, access(MK_SYSFS "/instances/a-name-too-long-for-ifnames",
+			    F_OK));
+	mk_sh("for c in 2 3; do echo 1 > /sys/devices/system/cpu/cpu$c/online; done");
+}
+
+TEST_HARNESS_MAIN
