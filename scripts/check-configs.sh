@@ -196,7 +196,9 @@ cloud_configure() {
 	# need key files only when certs/ or modules are built, which we do
 	# not do. The test hooks are on only so that debugfs.c, which
 	# is built with them alone, is compiled too (a distro leaves them
-	# off). olddefconfig resolves the rest.
+	# off); likewise OF and MULTIKERNEL_VIRTIO for the virtio files
+	# (Debian's cloud config has no OF, which the restricted DMA pool
+	# needs). olddefconfig resolves the rest.
 	# The result replaces .config only when it differs, so that a rerun
 	# rebuilds nothing.
 	mkdir -p "$cloud"
@@ -206,7 +208,8 @@ cloud_configure() {
 		--disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT \
 		--disable DEBUG_INFO_DWARF4 --disable DEBUG_INFO_DWARF5 \
 		--enable DEBUG_INFO_NONE \
-		--enable MULTIKERNEL --enable MULTIKERNEL_TEST_HOOKS &&
+		--enable MULTIKERNEL --enable MULTIKERNEL_TEST_HOOKS \
+		--enable OF --enable MULTIKERNEL_VIRTIO &&
 	"${kmake[@]}" -s O="$cloud" KCONFIG_CONFIG=.config.mk olddefconfig >&2 || return 1
 	cmp -s "$cloud/.config.mk" "$cloud/.config" || mv "$cloud/.config.mk" "$cloud/.config"
 }

@@ -296,6 +296,66 @@ static const struct virtio_config_ops mk_vm_config_ops = {
 	.bus_name		= mk_vm_bus_name,
 };
 
+#ifdef CONFIG_MULTIKERNEL_TEST_HOOKS
+/**
+ * mk_virtio_test_break() - test hook: offer the host a malformed buffer
+ * @device:	index of the device
+ * @queue:	its virtqueue, one the driver set up
+ * @how:	"addr": a descriptor outside the I/O window; "loop": a
+ *		descriptor chained to itself
+ *
+ * Writes the descriptor into the last slot of the table and makes it
+ * the next available buffer, then kicks: the host must mark the device
+ * NEEDS_RESET and nothing else. The driver's own bookkeeping is left
+ * wrong: only a reset (or a new start) makes the device usable again.
+ *
+ * Return: 0, -ENODEV without such a device or queue, -EINVAL for an
+ * unknown @how.
+ */
+int mk_virtio_test_break(unsigned int device, unsigned int queue,
+			 const char *how)
+{
+	struct vring_avail *avail;
+	struct vring_desc *desc;
+	struct mk_vm_device *vm;
+	struct virtqueue *vq;
+	unsigned int num, head;
+	u16 idx;
+
+	if (device >= MK_VIRTIO_MAX_DEVICES || queue >= MK_VIRTIO_MAX_QUEUES)
+		return -ENODEV;
+	vm = READ_ONCE(mk_vm_devices[device]);
+	vq = vm ? READ_ONCE(vm->vqs[queue]) : NULL;
+	if (!vq)
+		return -ENODEV;
+	num = virtqueue_get_vring_size(vq);
+	head = num - 1;
+	desc = phys_to_virt(virtqueue_get_desc_addr(vq));
+	avail = phys_to_virt(virtqueue_get_avail_addr(vq));
+	if (!strcmp(how, "addr")) {
+		/* This kernel's own RAM: never in the window. */
+		desc[head].addr = cpu_to_le64(multikernel_spawn->mem_base);
+		desc[head].flags = 0;
+	} else if (!strcmp(how, "loop")) {
+		desc[head].addr = cpu_to_le64(virtqueue_get_desc_addr(vq));
+		desc[head].flags = cpu_to_le16(VRING_DESC_F_NEXT);
+		desc[head].next = cpu_to_le16(head);
+	} else {
+		return -EINVAL;
+	}
+	desc[head].len = cpu_to_le32(SZ_1K);
+	idx = le16_to_cpu(READ_ONCE(avail->idx));
+	avail->ring[idx % num] = cpu_to_le16(head);
+	/* The entry before the index that makes the host read it. */
+	smp_store_release(&avail->idx, cpu_to_le16(idx + 1));
+	mk_vm_notify(vq);
+	pr_warn("test hook: device %u queue %u: malformed buffer (%s) offered\n",
+		device, queue, how);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mk_virtio_test_break);
+#endif
+
 /* The host poked a device: an answer, used buffers, a config change. */
 static void mk_vm_on_poke(struct mk_channel *ch, u16 type, const void *payload,
 			  u32 len)

@@ -385,6 +385,16 @@ int mk_channel_send(struct mk_channel *ch, enum mk_msg_type type,
 		    const void *buf, u32 len);
 struct mk_channel *mk_spawn_channel(void);
 struct mk_virtio_ctrl *mk_spawn_virtio_ctrl(unsigned int index);
+#if IS_ENABLED(CONFIG_MULTIKERNEL_VIRTIO) && IS_ENABLED(CONFIG_MULTIKERNEL_TEST_HOOKS)
+int mk_virtio_test_break(unsigned int device, unsigned int queue,
+			 const char *how);
+#else
+static inline int mk_virtio_test_break(unsigned int device, unsigned int queue,
+				       const char *how)
+{
+	return -ENODEV;
+}
+#endif
 
 /* Set by the spawn platform when this kernel was started as a spawn. */
 extern const struct mk_spawn_info *multikernel_spawn;

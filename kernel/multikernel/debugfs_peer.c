@@ -295,6 +295,30 @@ static const struct file_operations mk_flood_user_fops = {
 	.write	= mk_flood_user_write,
 };
 
+/* "DEVICE QUEUE addr|loop": a malformed buffer for the host's backend. */
+static ssize_t mk_virtio_break_write(struct file *file, const char __user *ubuf,
+				     size_t count, loff_t *ppos)
+{
+	unsigned int device, queue;
+	char buf[32], how[8];
+	int ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%u %u %7s", &device, &queue, how) != 3)
+		return -EINVAL;
+	ret = mk_virtio_test_break(device, queue, how);
+	return ret ? ret : count;
+}
+
+static const struct file_operations mk_virtio_break_fops = {
+	.owner	= THIS_MODULE,
+	.write	= mk_virtio_break_write,
+};
+
 /**
  * mk_debugfs_peer_init() - add the broken-peer hooks
  * @dir:	/sys/kernel/debug/multikernel
@@ -308,4 +332,6 @@ void __init mk_debugfs_peer_init(struct dentry *dir)
 			    &mk_doorbell_flood_fops);
 	debugfs_create_file("flood_user", 0200, dir, NULL,
 			    &mk_flood_user_fops);
+	debugfs_create_file("virtio_break", 0200, dir, NULL,
+			    &mk_virtio_break_fops);
 }

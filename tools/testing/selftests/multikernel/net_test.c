@@ -101,7 +101,7 @@ static void link_up(struct __test_metadata *_metadata, char *reply, size_t len)
 /* The host pings the spawn: every one of @count answered. */
 static void host_pings(struct __test_metadata *_metadata, int size)
 {
-	EXPECT_EQ(0, mk_sh("ping -c %d -s %d -W 5 " SPAWN_ADDR
+	EXPECT_EQ(0, mk_sh("ping -c %d -i 0.2 -s %d -W 5 " SPAWN_ADDR
 			   " | grep -q ' %d packets received'",
 			   PINGS, size, PINGS))
 		mk_sh("ping -c 3 -W 2 " SPAWN_ADDR " >&2; cat " MK_SYSFS
@@ -190,6 +190,82 @@ TEST_F_TIMEOUT(net, carrier_follows_spawn_and_restart_reconnects, 900)
 	ASSERT_TRUE(mk_wait_state(NAME, "stopped", 0));
 	ASSERT_EQ(0, mk_sh("mkctl destroy " NAME));
 	EXPECT_EQ(-1, carrier());
+}
+
+static bool wait_stats(const char *name, const char *needle, int timeout_s)
+{
+	int i;
+
+	for (i = 0; i <= timeout_s * 10; i++) {
+		if (mk_stats_has(name, needle))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/*
+ * A spawn offers its host a malformed buffer (test hook): the device is
+ * marked NEEDS_RESET with the reason, its link goes down, the host stays
+ * fine and another spawn's NIC keeps working; a restart resets the device.
+ */
+static void hostile_ring(struct __test_metadata *_metadata, char *reply,
+			 size_t len, const char *how, const char *why)
+{
+	char cmd[64], want[128];
+
+	ASSERT_EQ(0, mk_sh("echo 0 > /sys/devices/system/cpu/cpu2/online; "
+			   "echo 0 > /sys/devices/system/cpu/cpu3/online"));
+	ASSERT_EQ(0, mk_sh("mkctl create " NAME " --cpus 2 --memory 128M --net && "
+			   "mkctl create m --cpus 3 --memory 128M --net && "
+			   "ip link set " IFNAME " up && ip link set mk-m up && "
+			   "ip addr add 10.78.0.1/24 dev mk-m"));
+	ASSERT_EQ(0, mk_sh("for i in " NAME " m; do mkctl load $i --kernel " MK_KERNEL
+			   " --initrd " MK_INITRD " --cmdline '" MK_CMDLINE "' && "
+			   "mkctl start $i --wait=%d >/dev/null || exit 1; done",
+			   MK_TIMEOUT_S));
+	ASSERT_TRUE(wait_carrier(1, CARRIER_WAIT_S));
+	ASSERT_EQ(0, mk_ask("/dev/mk-m", "net-up 10.78.0.2/24\n", reply, len));
+	link_up(_metadata, reply, len);
+	host_pings(_metadata, 56);
+
+	/* Queue 1: the spawn's transmit queue, which the host reads. */
+	snprintf(cmd, sizeof(cmd), "virtio-break 0 1 %s\n", how);
+	ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, cmd, reply, len));
+	ASSERT_STREQ("virtio-break 0", reply);
+	snprintf(want, sizeof(want), "virtio0_needs_reset_why %s", why);
+	EXPECT_TRUE(wait_stats(NAME, "virtio0_needs_reset 1", CARRIER_WAIT_S))
+		mk_sh("grep virtio " MK_SYSFS "/instances/" NAME "/stats >&2");
+	EXPECT_TRUE(mk_stats_has(NAME, want));
+	EXPECT_TRUE(wait_carrier(0, CARRIER_WAIT_S));
+	EXPECT_TRUE(mk_dmesg_has("needs reset"));
+	/* The other spawn's NIC and the host are unaffected. */
+	EXPECT_EQ(0, mk_sh("ping -c 5 -i 0.2 -W 5 10.78.0.2 | grep -q ' 5 packets received'"));
+	EXPECT_TRUE(mk_stats_has("m", "virtio0_needs_reset 0"));
+	EXPECT_TRUE(mk_wait_state(NAME, "running", 0));
+
+	/* A new start is a new device. */
+	ASSERT_EQ(0, mk_inst_write(NAME, "control", "kill"));
+	ASSERT_TRUE(mk_wait_state(NAME, "stopped", 0));
+	ASSERT_EQ(0, mk_sh("mkctl start " NAME " --wait=%d >/dev/null",
+			   MK_TIMEOUT_S));
+	ASSERT_TRUE(wait_carrier(1, CARRIER_WAIT_S));
+	ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, "net-up " SPAWN_ADDR PREFIX "\n",
+			    reply, len));
+	host_pings(_metadata, 56);
+	EXPECT_TRUE(mk_stats_has(NAME, "virtio0_needs_reset_why none"));
+}
+
+TEST_F_TIMEOUT(net, buffer_outside_window_needs_reset_host_unaffected, 900)
+{
+	hostile_ring(_metadata, self->reply, sizeof(self->reply), "addr",
+		     "transmit buffer outside the I/O window");
+}
+
+TEST_F_TIMEOUT(net, descriptor_loop_needs_reset_host_unaffected, 900)
+{
+	hostile_ring(_metadata, self->reply, sizeof(self->reply), "loop",
+		     "bad transmit descriptor");
 }
 
 TEST_F(net, bad_net_keys_are_refused)
