@@ -142,7 +142,16 @@ int mk_handover_build(struct mk_instance *inst, void *buf, size_t size)
 	return fdt_totalsize(buf);
 }
 
-static int mk_prop_u32(const void *fdt, int node, const char *name, u32 *val)
+/**
+ * mk_prop_u32() - read a u32 property of a handover FDT node
+ * @fdt:	the blob
+ * @node:	the node's offset
+ * @name:	the property
+ * @val:	gets its value
+ *
+ * Return: 0, or -EINVAL when it is missing or not exactly one cell.
+ */
+int mk_prop_u32(const void *fdt, int node, const char *name, u32 *val)
 {
 	const fdt32_t *p;
 	int len;

@@ -750,6 +750,7 @@ struct mk_handover_node {
 
 /* handover.c */
 int mk_handover_build(struct mk_instance *inst, void *buf, size_t size);
+int mk_prop_u32(const void *fdt, int node, const char *name, u32 *val);
 void mk_handover_register(struct mk_handover_node *node);
 
 /* device_fdt.c */

@@ -75,19 +75,6 @@ int mk_virtio_fdt_build(struct mk_instance *inst, void *fdt)
 	return err;
 }
 
-static int mk_fdt_get_u32(const void *fdt, int node, const char *name,
-			  u32 *val)
-{
-	const fdt32_t *p;
-	int len;
-
-	p = fdt_getprop(fdt, node, name, &len);
-	if (!p || len != sizeof(*p))
-		return -EINVAL;
-	*val = fdt32_to_cpu(*p);
-	return 0;
-}
-
 static int mk_virtio_node_parse(const void *fdt, int node,
 				const struct mk_spawn_info *info,
 				struct mk_virtio_handover *v)
@@ -96,11 +83,11 @@ static int mk_virtio_node_parse(const void *fdt, int node,
 	unsigned int i;
 	int len;
 
-	if (mk_fdt_get_u32(fdt, node, "index", &v->index) ||
-	    mk_fdt_get_u32(fdt, node, "device-id", &v->device_id) ||
-	    mk_fdt_get_u32(fdt, node, "queues", &v->num_queues) ||
-	    mk_fdt_get_u32(fdt, node, "queue-size-max", &v->queue_size_max) ||
-	    mk_fdt_get_u32(fdt, node, "config-size", &v->config_size))
+	if (mk_prop_u32(fdt, node, "index", &v->index) ||
+	    mk_prop_u32(fdt, node, "device-id", &v->device_id) ||
+	    mk_prop_u32(fdt, node, "queues", &v->num_queues) ||
+	    mk_prop_u32(fdt, node, "queue-size-max", &v->queue_size_max) ||
+	    mk_prop_u32(fdt, node, "config-size", &v->config_size))
 		return -EINVAL;
 	features = fdt_getprop(fdt, node, "features", &len);
 	if (!features || len != sizeof(*features))
