@@ -204,6 +204,15 @@ static bool wait_stats(const char *name, const char *needle, int timeout_s)
 	return false;
 }
 
+/* Load the test kernel into @name and start it. */
+static void start_loaded(struct __test_metadata *_metadata, const char *name)
+{
+	ASSERT_EQ(0, mk_sh("mkctl load %s --kernel " MK_KERNEL " --initrd "
+			   MK_INITRD " --cmdline '" MK_CMDLINE "'", name));
+	ASSERT_EQ(0, mk_sh("mkctl start %s --wait=%d >/dev/null", name,
+			   MK_TIMEOUT_S));
+}
+
 /*
  * A spawn offers its host a malformed buffer (test hook): the device is
  * marked NEEDS_RESET with the reason, its link goes down, the host stays
@@ -214,16 +223,15 @@ static void hostile_ring(struct __test_metadata *_metadata, char *reply,
 {
 	char cmd[64], want[128];
 
-	ASSERT_EQ(0, mk_sh("echo 0 > /sys/devices/system/cpu/cpu2/online; "
-			   "echo 0 > /sys/devices/system/cpu/cpu3/online"));
-	ASSERT_EQ(0, mk_sh("mkctl create " NAME " --cpus 2 --memory 128M --net && "
-			   "mkctl create m --cpus 3 --memory 128M --net && "
-			   "ip link set " IFNAME " up && ip link set mk-m up && "
-			   "ip addr add 10.78.0.1/24 dev mk-m"));
-	ASSERT_EQ(0, mk_sh("for i in " NAME " m; do mkctl load $i --kernel " MK_KERNEL
-			   " --initrd " MK_INITRD " --cmdline '" MK_CMDLINE "' && "
-			   "mkctl start $i --wait=%d >/dev/null || exit 1; done",
-			   MK_TIMEOUT_S));
+	ASSERT_EQ(0, mk_cpu_set_online(2, false));
+	ASSERT_EQ(0, mk_cpu_set_online(3, false));
+	ASSERT_EQ(0, mk_sh("mkctl create " NAME " --cpus 2 --memory 128M --net"));
+	ASSERT_EQ(0, mk_sh("mkctl create m --cpus 3 --memory 128M --net"));
+	ASSERT_EQ(0, mk_sh("ip link set " IFNAME " up"));
+	ASSERT_EQ(0, mk_sh("ip link set mk-m up"));
+	ASSERT_EQ(0, mk_sh("ip addr add 10.78.0.1/24 dev mk-m"));
+	start_loaded(_metadata, NAME);
+	start_loaded(_metadata, "m");
 	ASSERT_TRUE(wait_carrier(1, CARRIER_WAIT_S));
 	ASSERT_EQ(0, mk_ask("/dev/mk-m", "net-up 10.78.0.2/24\n", reply, len));
 	link_up(_metadata, reply, len);
