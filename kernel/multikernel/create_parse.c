@@ -12,6 +12,7 @@
 #include <linux/cpumask.h>
 #include <linux/ctype.h>
 #include <linux/errno.h>
+#include <linux/hex.h>
 #include <linux/etherdevice.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -62,6 +63,22 @@ static int mk_create_parse_memory(const char *val, u64 *size, const char **why)
 	return 0;
 }
 
+/* "xx:xx:xx:xx:xx:xx" in hex; lib's mac_pton() needs CONFIG_NET. */
+static bool mk_parse_mac(const char *s, u8 *mac)
+{
+	int i;
+
+	if (strlen(s) != 3 * ETH_ALEN - 1)
+		return false;
+	for (i = 0; i < ETH_ALEN; i++) {
+		if (hex2bin(&mac[i], s + 3 * i, 1))
+			return false;
+		if (i < ETH_ALEN - 1 && s[3 * i + 2] != ':')
+			return false;
+	}
+	return true;
+}
+
 static int mk_create_parse_net(const char *tok, struct mk_create_req *req,
 			       const char **why)
 {
@@ -73,7 +90,7 @@ static int mk_create_parse_net(const char *tok, struct mk_create_req *req,
 	}
 	net = &req->net[req->nr_net];
 	if (tok[3] == '=') {
-		if (!mac_pton(tok + 4, net->mac) || tok[4 + 3 * ETH_ALEN - 1] ||
+		if (!mk_parse_mac(tok + 4, net->mac) ||
 		    !is_valid_ether_addr(net->mac)) {
 			*why = "net= is not a unicast MAC address (e.g. 02:00:00:00:00:01)";
 			return -EINVAL;

@@ -911,6 +911,9 @@ static int mk_instance_acquire(struct mk_instance *inst,
 			return -ENOSPC;
 		}
 		ret = mk_vnets_create(inst, req);
+		if (ret == -EOPNOTSUPP)
+			pr_warn_ratelimited("create %s: net: this kernel has no CONFIG_MULTIKERNEL_VIRTIO\n",
+					    inst->name);
 		if (ret)
 			return ret;
 	}
@@ -955,7 +958,8 @@ static int mk_create_check(const struct mk_create_req *req)
  * device in use by the host or given to another instance), -ENOSPC (no
  * pool memory or instance slot), -ENODEV (no such PCI function, or the
  * host side failed at boot), -EOPNOTSUPP (a device without reset method
- * or ECAM), -ENOMEM. On failure nothing is left behind.
+ * or ECAM, or net without CONFIG_MULTIKERNEL_VIRTIO), -ENOMEM. On failure
+ * nothing is left behind.
  */
 int mk_instance_create(const char *buf)
 {
