@@ -23,29 +23,24 @@ DEBUG_OBJ	:= $(BUILD)/obj-debug
 DEBUG_FRAGS	:= $(CONFIG_FRAGS) $(TOP)/configs/debug.config
 DEBUG_BZIMAGE	:= $(DEBUG_OBJ)/arch/x86/boot/bzImage
 DEBUG_INITRAMFS	:= $(BUILD)/initramfs-debug.cpio.gz
-# The net tier's kernel: the same fragment plus networking and the
-# virtio NICs over shared memory (configs/net.config).
-NET_OBJ		:= $(BUILD)/obj-net
-NET_FRAGS	:= $(CONFIG_FRAGS) $(TOP)/configs/net.config
-NET_BZIMAGE	:= $(NET_OBJ)/arch/x86/boot/bzImage
-NET_INITRAMFS	:= $(BUILD)/initramfs-net.cpio.gz
 JOBS		?= $(shell echo $$(( $$(nproc) + 1 )))
 
 # ccache keeps its cache outside build/ so that fresh clones on this
-# machine (CI) reuse it.
+# machine (CI) reuse it, wherever they are: paths under the checkout are
+# hashed relative to it.
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
+export CCACHE_BASEDIR := $(TOP)
+export CCACHE_NOHASHDIR := 1
 KMAKE_ANY	:= $(MAKE) -C $(SRC) CC="ccache gcc" HOSTCC="ccache gcc"
 KMAKE		:= $(KMAKE_ANY) O=$(OBJ)
 
-.PHONY: help deps tree kernel kernel-debug kernel-net tools selftests initramfs \
-	initramfs-debug initramfs-net \
+.PHONY: help deps tree kernel kernel-debug tools selftests initramfs initramfs-debug \
 	run test bench check check-configs check-distro series check-series clean
 
 help:
 	@echo "make deps       install the Debian packages the project needs"
 	@echo "make kernel     unpack linux-source-6.12, apply patches/ and the overlay, build bzImage"
 	@echo "make kernel-debug  the same kernel with configs/debug.config (lockdep, KASAN, ...)"
-	@echo "make kernel-net  the same kernel with configs/net.config (networking, virtio NICs)"
 	@echo "make tools      build mkctl (static) and the kselftests"
 	@echo "make initramfs  busybox initramfs with mkctl and the kselftests"
 	@echo "make run        boot the QEMU demo (interactive shell when stdin is a terminal)"
@@ -66,7 +61,7 @@ tree: deps
 kernel: tree
 	@$(TOP)/scripts/configure.sh $(SRC) $(OBJ) $(CONFIG_FRAGS)
 	+@$(KMAKE) -s -j$(JOBS) bzImage
-	@echo "kernel: $(BZIMAGE)"
+	@echo "kernel: $(BZIMAGE) ($$(date +%T))"
 
 tools: kernel
 	@mkdir -p $(TOOLS_OUT) $(SELFTESTS_OUT)
@@ -83,29 +78,18 @@ initramfs: tools
 kernel-debug: tree
 	@$(TOP)/scripts/configure.sh $(SRC) $(DEBUG_OBJ) $(DEBUG_FRAGS)
 	+@$(KMAKE_ANY) O=$(DEBUG_OBJ) -s -j$(JOBS) bzImage
-	@echo "kernel-debug: $(DEBUG_BZIMAGE)"
+	@echo "kernel-debug: $(DEBUG_BZIMAGE) ($$(date +%T))"
 
 # The test initramfs with the debug kernel as the spawns' /boot/bzImage.
 initramfs-debug: tools kernel-debug
 	@MK_SPAWN_BZIMAGE=$(DEBUG_BZIMAGE) $(TOP)/scripts/mkinitramfs.sh \
 		$(DEBUG_INITRAMFS) $(TOOLS_OUT) $(SELFTESTS_OUT)
 
-kernel-net: tree
-	@$(TOP)/scripts/configure.sh $(SRC) $(NET_OBJ) $(NET_FRAGS)
-	+@$(KMAKE_ANY) O=$(NET_OBJ) -s -j$(JOBS) bzImage
-	@echo "kernel-net: $(NET_BZIMAGE)"
-
-# The test initramfs with the net kernel as the spawns' /boot/bzImage.
-initramfs-net: tools kernel kernel-net
-	@MK_SPAWN_BZIMAGE=$(NET_BZIMAGE) $(TOP)/scripts/mkinitramfs.sh \
-		$(NET_INITRAMFS) $(TOOLS_OUT) $(SELFTESTS_OUT)
-
 run: kernel initramfs
 	@$(TOP)/scripts/run-demo.sh $(BZIMAGE) $(INITRAMFS)
 
-test: kernel initramfs initramfs-debug initramfs-net
+test: kernel initramfs initramfs-debug
 	@DEBUG_BZIMAGE=$(DEBUG_BZIMAGE) DEBUG_INITRAMFS=$(DEBUG_INITRAMFS) \
-		NET_BZIMAGE=$(NET_BZIMAGE) NET_INITRAMFS=$(NET_INITRAMFS) \
 		$(TOP)/scripts/test.sh $(BZIMAGE) $(INITRAMFS) $(TOOLS_OUT)
 
 bench: kernel initramfs

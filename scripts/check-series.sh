@@ -19,8 +19,7 @@
 #               one line per patch
 #   builds      after each patch, what it adds or changes compiles without
 #               a warning, one line per patch: its kernel objects with the
-#               lean QEMU config plus configs/net.config (build/obj-
-#               series), the uapi header, mkctl, the kselftests; the list
+#               lean QEMU config (build/obj-series), the uapi header, mkctl, the kselftests; the list
 #               comes from "mkseries.py --plan". CONFIG_MULTIKERNEL cannot
 #               be enabled before the patch that lets x86 select it (so
 #               every step links, the feature being off): for the patches
@@ -185,16 +184,14 @@ done
 
 # ---- builds ----------------------------------------------------------
 
-# fragment: the lean config plus the net tier's (so that the virtio
-# files build too), without the options the tree at this point does not
-# define yet (configure.sh would refuse them).
+# fragment: the lean config without the options the tree at this point
+# does not define yet (configure.sh would refuse them).
 fragment() {
 	git -C "$wt" grep -h -E '^[[:space:]]*(menu)?config[[:space:]]+[A-Za-z0-9_]+' \
 		-- '*Kconfig*' | awk '{ print "CONFIG_" $2 }' | sort -u >"$frag.defined" &&
 	awk 'NR == FNR { ok[$1] = 1; next }
 	     /^CONFIG_/ { split($0, kv, "="); if (!(kv[1] in ok)) next }
-	     { print }' "$frag.defined" "$top/configs/qemu-x86_64.config" \
-		"$top/configs/net.config" >"$frag"
+	     { print }' "$frag.defined" "$top/configs/qemu-x86_64.config" >"$frag"
 }
 
 # build_patch N: build what patch N adds or changes; log on stdout.

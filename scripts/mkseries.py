@@ -71,6 +71,26 @@ class Area:
 
 # The patches, in series order. Subjects and changelogs say why.
 AREAS = [
+    Area("la57", "x86/cpu: keep LA57 set while identify_cpu() redetects the boot CPU",
+         """
+        identify_cpu() clears every capability bit of the CPU it identifies
+        and detects them again. For the boot CPU that is boot_cpu_data, and
+        before alternatives are applied pgtable_l5_enabled() reads
+        X86_FEATURE_LA57 from there. Interrupts are enabled by then: one
+        taken in that window runs with __VIRTUAL_MASK_SHIFT at 47 on a
+        5-level kernel. With generic KASAN, KASAN_SHADOW_START then moves
+        and the first per-CPU access of the interrupt entry is reported as
+        a wild memory access (in rcu_is_watching(), from
+        trace_irq_disable(), irqentry_enter(), common_interrupt(),
+        interrupting cpu_detect(), identify_cpu(),
+        arch_cpu_finalize_init()).
+
+        Seen on about one boot in four of a PROVE_LOCKING + KASAN kernel
+        with X86_5LEVEL under QEMU TCG (-cpu max has LA57). The paging mode
+        cannot change here: keep the bit across the reset. An independent
+        fix, first in the series; the multikernel tests boot such kernels
+        dozens of times a run.
+        """),
     Area("base", "multikernel: add the Kconfig option and the headers", """
         A running kernel can boot further, independent Linux kernels on
         CPUs it has taken offline and on memory it has set aside, and
@@ -286,6 +306,8 @@ AREAS = [
 # The first rule that matches wins. Keep globs narrow: a new file must make
 # its author decide where it goes.
 RULES = [
+    # an independent x86 fix
+    ("la57", "arch/x86/kernel/cpu/common.c"),
     # uapi, core headers, Kconfig
     ("base", "include/uapi/linux/multikernel.h"),
     ("base", "include/linux/multikernel.h"),

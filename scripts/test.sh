@@ -27,11 +27,10 @@
 #             killed instance gave back takes an uncorrected machine check
 #             (injected through QEMU's monitor) without taking the machine
 #             down (mce_test)
-#   net       net_test and the virtio KUnit suite in a boot of the net
-#             kernel (configs/net.config), host and spawns
-#   debug     the selftests again with the debug kernel (configs/debug.config:
-#             lockdep, KASAN, UBSAN, kmemleak...) as host and spawns; no
-#             splat, and kmemleak reports nothing of ours
+#   debug     KUnit and a subset of the selftests again with the debug
+#             kernel (configs/debug.config: lockdep, KASAN, UBSAN,
+#             kmemleak...) as host and spawns; no splat, and kmemleak
+#             reports nothing of ours
 #   splats    per QEMU run with selftests: no kernel splat in the host's log
 #             or in any spawn's console
 #   qemu      every QEMU run exited 0 after its own power off
@@ -39,8 +38,6 @@ set -uo pipefail
 
 bzimage=$1 initramfs=$2 tools=$3
 # The debug tier's kernel and initramfs (make test passes them).
-net_bzimage=${NET_BZIMAGE:-}
-net_initramfs=${NET_INITRAMFS:-}
 debug_bzimage=${DEBUG_BZIMAGE:-}
 debug_initramfs=${DEBUG_INITRAMFS:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,13 +50,14 @@ count=$top/scripts/tap-count.py
 # reached /init in 1.5 s on one, 3.8 s on another, same kernel): the
 # timeouts leave room for the slow ones.
 VM_TIMEOUT=${VM_TIMEOUT:-1800}
-DEBUG_VM_TIMEOUT=${DEBUG_VM_TIMEOUT:-3000}
-# The debug tier: pool_test, lifecycle_test and bad_input_test. The rest
-# add the least there and would push CI past its budget on a slow
-# machine (the set with mailbox_test and concurrency_test took 1500 s on
-# a fast one; hostile_test alone takes 3 min in the debug kernel).
+DEBUG_VM_TIMEOUT=${DEBUG_VM_TIMEOUT:-1800}
+# The debug tier: pool_test, lifecycle_test, bad_input_test and net_test,
+# long loops cut to a quarter (mktest.quick=1). The rest add the least
+# there and would push CI past its budget on a slow machine (the set with
+# mailbox_test and concurrency_test took 1500 s on a fast one;
+# hostile_test alone takes 3 min in the debug kernel).
 # DEBUG_SELFTESTS=... runs more (README).
-debug_selftests=${DEBUG_SELFTESTS:-pool_test,lifecycle_test,bad_input_test}
+debug_selftests=${DEBUG_SELFTESTS:-pool_test,lifecycle_test,bad_input_test,net_test}
 POOL=1G
 
 mkdir -p "$logs"
@@ -104,6 +102,8 @@ vm() {
 	rc=$?
 	[ "$rc" -eq 124 ] && echo "QEMU killed after ${VM_TIMEOUT}s timeout" >>"$logs/$name.log"
 	echo "vm $name: exit $rc after $(( $(date +%s) - start ))s" >&2
+	# How long each test binary ran (vm/init), for the time budget.
+	tr -d '\r' <"$logs/$name.log" | sed -n 's/^# \([a-z_]*\): ran from \(.*\) of uptime$/  \1: \2/p' >&2
 	qemu_runs+=("$name:$rc")
 }
 
@@ -131,7 +131,7 @@ tally mkctl "$logs/mkctl.log" --no-skip
 # nokaslr: a randomly placed kernel can split 2G of RAM so that no 1G
 # piece is left for the pool (about 1 boot in 20); the kexec tier below
 # keeps KASLR, with a smaller pool.
-selftests=pool_test,lifecycle_test,bad_input_test,mailbox_test,hostile_test,concurrency_test,restart_test
+selftests=pool_test,lifecycle_test,bad_input_test,mailbox_test,hostile_test,concurrency_test,restart_test,net_test
 vm host "multikernel_pool=$POOL nokaslr kunit.filter_glob=multikernel* mktest.run=$selftests"
 tally kunit "$logs/host.log" --between "KTAP version 1" "MKTEST-BEGIN" --no-skip
 # The host has all the selftests need: a skip there is a broken run. Each
@@ -157,20 +157,6 @@ tally devices "$logs/devices.log" --between "MKTEST-BEGIN" "MKTEST-END" --no-ski
 	--binaries device_test
 tally splats "$logs/devices.log" --splats
 
-# Spawn NICs over shared memory, with the kernel that has networking
-# (the other tiers' kernel has none, so their spawns boot faster).
-if [ -n "$net_bzimage" ] && [ -n "$net_initramfs" ]; then
-	VM_KERNEL=$net_bzimage VM_INITRAMFS=$net_initramfs \
-		vm net "multikernel_pool=$POOL nokaslr kunit.filter_glob=multikernel_virtio mktest.run=net_test"
-	tally net "$logs/net.log" --between "MKTEST-BEGIN" "MKTEST-END" --no-skip \
-		--binaries net_test
-	tally splats "$logs/net.log" --splats
-else
-	echo "1..1" >"$logs/net.tap"
-	echo "not ok 1 net_tier_ran # no NET_BZIMAGE/NET_INITRAMFS (run make test)" >>"$logs/net.tap"
-	tally net "$logs/net.tap"
-fi
-
 # What device_test wrote to COM2 left the machine, the spawn's line first.
 uart_order=$(grep -o 'MKUART-[A-Z]*' "$com2" 2>/dev/null | tr '\n' ' ')
 if [ "$uart_order" = "MKUART-SPAWN MKUART-HOST " ]; then
@@ -182,13 +168,17 @@ tally uart "$logs/uart.tap" --no-skip
 
 # The hooks in existing kernel files must build away without the feature,
 # our code must build in a distro config, and sparse must be quiet.
+start=$SECONDS
 "$top/scripts/check-configs.sh" "$top/build/linux" >"$logs/configs.tap" 2>"$logs/configs.log"
+echo "configs: $((SECONDS - start))s" >&2
 tally configs "$logs/configs.tap" --no-skip
 grep -q '^not ok' "$logs/configs.tap" &&
 	{ grep '^#' "$logs/configs.tap"; tail -n 30 "$logs/configs.log"; } | sed 's/^/    | /'
 
 # The format-patch series: applies, gives the same tree, each patch builds.
+start=$SECONDS
 "$top/scripts/check-series.sh" "$top/build/linux" >"$logs/series.tap" 2>"$logs/series.log"
+echo "series: $((SECONDS - start))s" >&2
 tally series "$logs/series.tap" --no-skip
 grep -q '^not ok' "$logs/series.tap" && grep '^#' "$logs/series.tap" | head -n 30 | sed 's/^/    | /'
 
@@ -303,6 +293,8 @@ if [ -n "$debug_bzimage" ] && [ -n "$debug_initramfs" ]; then
 	ACCEL=$debug_accel VM_KERNEL=$debug_bzimage VM_INITRAMFS=$debug_initramfs VM_TIMEOUT=$DEBUG_VM_TIMEOUT \
 		vm debug "multikernel_pool=$POOL nokaslr kunit.filter_glob=multikernel* mktest.run=$debug_selftests mktest.kmemleak=1 mktest.quick=1" \
 		-d "$disk" -c "$com2"
+	# The KUnit suites at its boot, then the selftests.
+	tally debug "$logs/debug.log" --between "KTAP version 1" "MKTEST-BEGIN" --no-skip
 	tally debug "$logs/debug.log" --between "MKTEST-BEGIN" "MKTEST-END" --no-skip \
 		--binaries "$debug_selftests"
 	tally splats "$logs/debug.log" --splats
@@ -316,6 +308,7 @@ fi
 qemu_tap >"$logs/qemu.tap"
 tally qemu "$logs/qemu.tap" --no-skip
 
+echo "test.sh: $SECONDS s in all" >&2
 line="$total_pass passed, $total_fail failed"
 [ "$total_skip" -gt 0 ] && line="$line, $total_skip skipped"
 echo "$line"

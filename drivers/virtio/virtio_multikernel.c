@@ -334,20 +334,20 @@ int mk_virtio_test_break(unsigned int device, unsigned int queue,
 	avail = phys_to_virt(virtqueue_get_avail_addr(vq));
 	if (!strcmp(how, "addr")) {
 		/* This kernel's own RAM: never in the window. */
-		desc[head].addr = cpu_to_le64(multikernel_spawn->mem_base);
+		desc[head].addr = cpu_to_virtio64(vq->vdev, multikernel_spawn->mem_base);
 		desc[head].flags = 0;
 	} else if (!strcmp(how, "loop")) {
-		desc[head].addr = cpu_to_le64(virtqueue_get_desc_addr(vq));
-		desc[head].flags = cpu_to_le16(VRING_DESC_F_NEXT);
-		desc[head].next = cpu_to_le16(head);
+		desc[head].addr = cpu_to_virtio64(vq->vdev, virtqueue_get_desc_addr(vq));
+		desc[head].flags = cpu_to_virtio16(vq->vdev, VRING_DESC_F_NEXT);
+		desc[head].next = cpu_to_virtio16(vq->vdev, head);
 	} else {
 		return -EINVAL;
 	}
-	desc[head].len = cpu_to_le32(SZ_1K);
-	idx = le16_to_cpu(READ_ONCE(avail->idx));
-	avail->ring[idx % num] = cpu_to_le16(head);
+	desc[head].len = cpu_to_virtio32(vq->vdev, SZ_1K);
+	idx = virtio16_to_cpu(vq->vdev, READ_ONCE(avail->idx));
+	avail->ring[idx % num] = cpu_to_virtio16(vq->vdev, head);
 	/* The entry before the index that makes the host read it. */
-	smp_store_release(&avail->idx, cpu_to_le16(idx + 1));
+	smp_store_release(&avail->idx, cpu_to_virtio16(vq->vdev, idx + 1));
 	mk_vm_notify(vq);
 	pr_warn("test hook: device %u queue %u: malformed buffer (%s) offered\n",
 		device, queue, how);

@@ -21,6 +21,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <linux/virtio_net.h>
+#include <linux/virtio_byteorder.h>
 #include <linux/vringh.h>
 #include <uapi/linux/virtio_config.h>
 #include <uapi/linux/virtio_ids.h>
@@ -81,9 +82,9 @@ static void mk_vnet_fill_config(struct mk_vdev *vd, u8 *config)
 	struct virtio_net_config cfg = {};
 
 	ether_addr_copy(cfg.mac, vnet->mac);
-	cfg.status = cpu_to_le16(VIRTIO_NET_S_LINK_UP);
-	cfg.max_virtqueue_pairs = cpu_to_le16(1);
-	cfg.mtu = cpu_to_le16(MK_VNET_MTU);
+	cfg.status = __cpu_to_virtio16(true, VIRTIO_NET_S_LINK_UP);
+	cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, 1);
+	cfg.mtu = __cpu_to_virtio16(true, MK_VNET_MTU);
 	memcpy(config, &cfg, sizeof(cfg));
 }
 
@@ -274,7 +275,7 @@ static netdev_tx_t mk_vnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 	struct mk_vnet *vnet = netdev_priv(ndev);
 	struct mk_vdev *vd = vnet->vd;
 	struct mk_vq *vq = &vd->vqs[MK_VNET_RX_QUEUE];
-	struct virtio_net_hdr_v1 hdr = { .num_buffers = cpu_to_le16(1) };
+	struct virtio_net_hdr_v1 hdr = { .num_buffers = __cpu_to_virtio16(true, 1) };
 	unsigned long flags;
 	ssize_t put;
 	u16 head;

@@ -21,18 +21,9 @@
 #define SCAN		"/sys/kernel/debug/multikernel/scan"
 #define LATE_SIPI	"/sys/kernel/debug/multikernel/late_sipi"
 #define RACE_ROUNDS	20
-/* With MKTEST_QUICK set (the debug tier under TCG): fewer rounds. */
-#define QUICK_DIVISOR	4
 
 /* Enough for a debug (KASAN) spawn kernel too. */
 #define RACE_LINE	"race cpus=3 memory=128M"
-
-/* How many rounds of a loop of @full rounds to run here. */
-static int rounds(int full)
-{
-	return getenv("MKTEST_QUICK") ? (full + QUICK_DIVISOR - 1) / QUICK_DIVISOR
-				      : full;
-}
 
 static int race_id(void)
 {
@@ -115,7 +106,7 @@ TEST_F_TIMEOUT(race, destroy_racing_start_load_and_readers_is_clean, 900)
 	pid_t starter, loader, reader;
 	int round, id, destroyed = 0;
 
-	for (round = 0; round < rounds(RACE_ROUNDS); round++) {
+	for (round = 0; round < mk_rounds(RACE_ROUNDS); round++) {
 		ASSERT_EQ(0, mk_write_file(CREATE, RACE_LINE));
 		id = race_id();
 		ASSERT_GT(id, 0);
@@ -140,7 +131,7 @@ TEST_F_TIMEOUT(race, destroy_racing_start_load_and_readers_is_clean, 900)
 	EXPECT_EQ(self->free_at_start,
 		  mk_read_ll(MK_SYSFS "/pool/memory_free"));
 	ksft_print_msg("destroy won %d of %d rounds\n", destroyed,
-		       rounds(RACE_ROUNDS));
+		       mk_rounds(RACE_ROUNDS));
 }
 
 TEST_F_TIMEOUT(race, destroy_with_message_device_open_fails_it_cleanly, 300)
@@ -193,7 +184,7 @@ static int trio_cycle(int i)
 	int round, fd, bad = 0;
 
 	snprintf(dev, sizeof(dev), "/dev/mk-%s", trio[i]);
-	for (round = 0; round < rounds(TRIO_ROUNDS); round++) {
+	for (round = 0; round < mk_rounds(TRIO_ROUNDS); round++) {
 		if (mk_sh("mkctl load %s --kernel %s --initrd %s --cmdline '%s'",
 			  trio[i], MK_KERNEL, MK_INITRD, MK_CMDLINE) ||
 		    mk_sh("mkctl start %s --wait=%d", trio[i], MK_TIMEOUT_S))
@@ -371,7 +362,7 @@ TEST_F_TIMEOUT(race, fifty_start_kill_cycles_keep_host_memory_flat, 900)
 
 	ASSERT_EQ(0, mk_write_file(CREATE, RACE_LINE));
 	ASSERT_EQ(0, mk_load_into(race_id(), MK_KERNEL, MK_INITRD));
-	for (i = 0; i < rounds(CYCLES); i++) {
+	for (i = 0; i < mk_rounds(CYCLES); i++) {
 		ASSERT_EQ(0, mk_sh("mkctl start race --wait=%d", MK_TIMEOUT_S));
 		ASSERT_EQ(0, mk_inst_write("race", "control", "kill"));
 		if (!i)
@@ -380,7 +371,7 @@ TEST_F_TIMEOUT(race, fifty_start_kill_cycles_keep_host_memory_flat, 900)
 	last = host_kernel_kb();
 	ASSERT_GT(first, 0);
 	ksft_print_msg("slab+vmalloc after cycle 1: %lld KiB, after %d: %lld KiB\n",
-		       first, rounds(CYCLES), last);
+		       first, mk_rounds(CYCLES), last);
 	EXPECT_LE(last - first, CYCLE_GROWTH_KB);
 }
 

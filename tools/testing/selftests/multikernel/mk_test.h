@@ -161,6 +161,19 @@ static inline bool mk_cpulist_has(const char *list, int cpu)
 #define MK_MIN_CPUS	4
 
 /*
+ * With MKTEST_QUICK set (the debug tier under TCG, mktest.quick=1 on the
+ * host's command line) loops run a quarter of their rounds.
+ */
+#define MK_QUICK_DIVISOR	4
+
+/* How many rounds of a loop of @full rounds to run here. */
+static inline int mk_rounds(int full)
+{
+	return getenv("MKTEST_QUICK") ?
+	       (full + MK_QUICK_DIVISOR - 1) / MK_QUICK_DIVISOR : full;
+}
+
+/*
  * kexec_file_load() of @kernel and @initrd with MK_CMDLINE into instance
  * @id: 0 or -errno, the kernel's own.
  */
