@@ -229,6 +229,15 @@ AREAS = [
         needed; serial8250_get_port() is declared for that.
         """, objects=["drivers/tty/serial/8250/8250_core.o",
                       "drivers/tty/serial/8250/8250_port.o"]),
+    Area("vringh", "vringh: refuse an available index that moved past the ring size",
+         """
+        The driver can claim more new buffers than the ring holds. vhost
+        refuses that ("Guest moved avail index"); vringh did not, and took
+        the stale ring entries behind the index for new buffers, handing
+        the same descriptors out again. Refuse it like vhost does: the
+        caller sees -EINVAL, as for a head out of range. The multikernel
+        virtio backends, next, read rings another kernel writes.
+        """, objects=["drivers/vhost/vringh.o"]),
     Area("virtio", "multikernel: serve spawns virtio NICs over shared memory", """
         A spawn without a spare PCI function has no network at all. The
         host now serves it virtio devices over shared memory, and the
@@ -386,6 +395,7 @@ RULES = [
     ("virtio", "kernel/multikernel/vnet_host.c"),
     ("virtio", "drivers/virtio/virtio_multikernel.c"),
     ("virtio", "drivers/virtio/Makefile"),
+    ("vringh", "drivers/vhost/vringh.c"),
     ("virtio", "kernel/dma/swiotlb.c"),
     ("virtio", "include/linux/swiotlb.h"),
     # test hooks

@@ -302,11 +302,12 @@ static const struct virtio_config_ops mk_vm_config_ops = {
  * @device:	index of the device
  * @queue:	its virtqueue, one the driver set up
  * @how:	"addr": a descriptor outside the I/O window; "loop": a
- *		descriptor chained to itself
+ *		descriptor chained to itself; "jump": an available index
+ *		that moves by more than the ring holds
  *
  * Writes the descriptor into the last slot of the table and makes it
- * the next available buffer, then kicks: the host must mark the device
- * NEEDS_RESET and nothing else. The driver's own bookkeeping is left
+ * the next available buffer ("jump" writes none), then kicks: the host
+ * must mark the device NEEDS_RESET and nothing else. The driver's own bookkeeping is left
  * wrong: only a reset (or a new start) makes the device usable again.
  *
  * Return: 0, -ENODEV without such a device or queue, -EINVAL for an
@@ -332,6 +333,12 @@ int mk_virtio_test_break(unsigned int device, unsigned int queue,
 	head = num - 1;
 	desc = phys_to_virt(virtqueue_get_desc_addr(vq));
 	avail = phys_to_virt(virtqueue_get_avail_addr(vq));
+	idx = virtio16_to_cpu(vq->vdev, READ_ONCE(avail->idx));
+	if (!strcmp(how, "jump")) {
+		/* Like a real publish, so that only the index is wrong. */
+		smp_store_release(&avail->idx, cpu_to_virtio16(vq->vdev, idx + num + 1));
+		goto notify;
+	}
 	if (!strcmp(how, "addr")) {
 		/* This kernel's own RAM: never in the window. */
 		desc[head].addr = cpu_to_virtio64(vq->vdev, multikernel_spawn->mem_base);
@@ -344,10 +351,10 @@ int mk_virtio_test_break(unsigned int device, unsigned int queue,
 		return -EINVAL;
 	}
 	desc[head].len = cpu_to_virtio32(vq->vdev, SZ_1K);
-	idx = virtio16_to_cpu(vq->vdev, READ_ONCE(avail->idx));
 	avail->ring[idx % num] = cpu_to_virtio16(vq->vdev, head);
 	/* The entry before the index that makes the host read it. */
 	smp_store_release(&avail->idx, cpu_to_virtio16(vq->vdev, idx + 1));
+notify:
 	mk_vm_notify(vq);
 	pr_warn("test hook: device %u queue %u: malformed buffer (%s) offered\n",
 		device, queue, how);

@@ -276,6 +276,13 @@ TEST_F_TIMEOUT(net, descriptor_loop_needs_reset_host_unaffected, 900)
 		     "bad transmit descriptor");
 }
 
+/* vringh refuses an available index that moved past the ring's size. */
+TEST_F_TIMEOUT(net, avail_index_jump_needs_reset_host_unaffected, 900)
+{
+	hostile_ring(_metadata, self->reply, sizeof(self->reply), "jump",
+		     "bad transmit descriptor");
+}
+
 TEST_F(net, bad_net_keys_are_refused)
 {
 	mk_sh("for c in 2 3; do echo 0 > /sys/devices/system/cpu/cpu$c/online; done");
