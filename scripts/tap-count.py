@@ -57,6 +57,40 @@ def tail(lines, n=40):
     return "\n".join("    | " + l for l in lines[-n:])
 
 
+# A run that hit its deadline (vm/init, mktest.deadline=) dumped what
+# every task was blocked in: that says more than the log's last lines.
+DEADLINE = "MKTEST-DEADLINE"
+BLOCKED = re.compile(r"sysrq: Show Blocked State")
+BACKTRACES = re.compile(r"sysrq: Show backtrace of all active CPUs")
+DEADLINE_BEFORE = 6
+KMSG_BEFORE = 15
+BLOCKED_LINES = 80
+
+
+def deadline_report(raw):
+    """What the tests and the kernel said last, and the blocked tasks."""
+    at = next((i for i, l in enumerate(raw) if DEADLINE in l), None)
+    if at is None:
+        return None
+    out = raw[max(0, at - DEADLINE_BEFORE):at + 1]
+    try:
+        dump = raw.index("MKDMESG-BEGIN", at)
+    except ValueError:
+        dump = None
+    shown = None
+    if dump is not None:
+        shown = next((i for i in range(dump, len(raw))
+                      if BLOCKED.search(raw[i])), None)
+    if shown is None:
+        out.append("(no kernel log dump with blocked tasks after it)")
+    else:
+        cpus = next((i for i in range(shown, len(raw))
+                     if BACKTRACES.search(raw[i])), len(raw))
+        out += raw[max(dump + 1, shown - KMSG_BEFORE):shown]
+        out += raw[shown:min(cpus, shown + BLOCKED_LINES)]
+    return "\n".join("    | " + l for l in out)
+
+
 def check_binaries(names, lines):
     """Per-binary sections: present, planned, complete, clean exit."""
     problems = []
@@ -240,7 +274,12 @@ def main():
         failed += 1
         print("  FAIL %s: %s" % (name, p))
     if problems:
-        print("  last lines of %s:\n%s" % (path, tail(raw)))
+        report = deadline_report(raw)
+        if report:
+            print("  %s hit its deadline: what ran last, the kernel log"
+                  " and the blocked tasks:\n%s" % (path, report))
+        else:
+            print("  last lines of %s:\n%s" % (path, tail(raw)))
     print("COUNTS %d %d %d" % (passed, failed, skipped))
 
 

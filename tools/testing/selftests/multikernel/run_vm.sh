@@ -59,6 +59,15 @@ while getopts "k:i:a:t:s:m:l:d:c:M:I" opt; do
 	esac
 done
 [ -n "$kernel" ] && [ -n "$initrd" ] || { echo "run_vm.sh: -k and -i are required" >&2; exit 2; }
+# A test run that has not ended this long before the timeout dumps its
+# blocked tasks and logs and powers off (vm/init, mktest.deadline=):
+# a hung run says where it hung instead of being cut off mid-test.
+DEADLINE_MARGIN_S=120
+case " $append " in
+*" mktest.run="*)
+	[ "$timeout" -gt $((2 * DEADLINE_MARGIN_S)) ] &&
+		append="$append mktest.deadline=$((timeout - DEADLINE_MARGIN_S))" ;;
+esac
 
 qemu=(qemu-system-x86_64 -machine q35 -cpu max -accel "${ACCEL:-tcg}"
       -smp "$smp" -m "$mem" -nographic -no-reboot -nic none
