@@ -341,6 +341,8 @@ RULES = [
     ("loader", "kernel/multikernel/elf_layout.c"),
     ("loader", "kernel/multikernel/elf_layout_test.c"),
     ("x86-start", "arch/x86/kernel/multikernel/prepare.c"),
+    ("x86-start", "arch/x86/kernel/multikernel/prepare.h"),
+    ("x86-start", "arch/x86/kernel/multikernel/prepare_test.c"),
     ("loader", "include/linux/kexec.h"),
     ("loader", "kernel/kexec_internal.h"),
     ("loader", "kernel/kexec_core.c"),

@@ -23,10 +23,9 @@
 #             there every time, and the kernel moved
 #   kexec     plain kexec -s -l/-e into the same bzImage with an instance
 #             loaded, proven by a second boot (vm/kexec-test)
-#   mce       only with MK_TEST_MCE=1, and known to fail today: a CPU a
-#             killed instance gave back takes an uncorrected machine check
-#             (injected through QEMU's monitor) without taking the machine
-#             down (mce_test)
+#   mce       a CPU a killed instance gave back takes an uncorrected
+#             machine check (injected through QEMU's monitor) without
+#             taking the machine down (mce_test); MK_TEST_MCE=0 skips it
 #   debug     KUnit and a subset of the selftests again with the debug
 #             kernel (configs/debug.config: lockdep, KASAN, UBSAN,
 #             kmemleak...) as host and spawns; no splat, and kmemleak
@@ -230,9 +229,9 @@ done
 # A machine check on a CPU an instance gave back: mce_test prints its
 # marker, and this injects an uncorrected error into that CPU through the
 # QEMU monitor. A CPU left waiting for SIPI with CR4.MCE clear would take
-# the whole machine down (QEMU resets it, and -no-reboot ends the run),
-# which is what happens today: the host does not yet take given-back CPUs
-# through its own offline state (README), so the tier is opt-in.
+# the whole machine down (QEMU resets it, and -no-reboot ends the run);
+# the host takes every CPU it gets back through its own bring-up and
+# offline paths first (mk_cpus_return()), which this tier proves.
 inject_mce() {
 	local log=$1 sock=$2 i
 	for ((i = 0; i < VM_TIMEOUT * 2; i++)); do
@@ -258,7 +257,7 @@ inject_mce() {
 	done
 	echo "mce: no marker in $log"
 }
-if [ "${MK_TEST_MCE:-0}" = 1 ]; then
+if [ "${MK_TEST_MCE:-1}" = 1 ]; then
 	rm -f "$logs/mce.sock" "$logs/mce.log"
 	inject_mce "$logs/mce.log" "$logs/mce.sock" >"$logs/mce-inject.log" 2>&1 &
 	injector=$!

@@ -14,9 +14,11 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
+#include <linux/device.h>
 #include <linux/init.h>
 #include <linux/mutex.h>
 #include <linux/printk.h>
+#include <linux/sched.h>
 
 #include "internal.h"
 
@@ -30,6 +32,8 @@
  */
 static struct cpumask mk_owned_cpus;
 static DEFINE_MUTEX(mk_cpus_lock);
+/* The task taking owned CPUs through the host's offline state, or NULL. */
+static struct task_struct *mk_returning_task;
 
 /**
  * mk_cpus_available() - the CPUs an instance could be given now
@@ -106,10 +110,55 @@ void mk_cpus_release(const struct cpumask *cpus)
 	cpus_read_unlock();
 }
 
+/**
+ * mk_cpus_return() - park reset CPUs where the host keeps offline CPUs
+ * @cpus:	CPUs an instance still owns, just reset with INIT
+ *
+ * After INIT a CPU waits for a STARTUP IPI with CR4.MCE clear, and a
+ * machine check that reaches it there shuts the whole machine down; x86
+ * Linux never leaves a CPU that has booted once in that state (see
+ * cpus_booted_once_mask). So the host brings each CPU up and at once
+ * down again: it then rests in the host's own offline loop, with machine
+ * checks enabled, like any CPU the host took offline. The device hotplug
+ * lock keeps user space from onlining or offlining it meanwhile, and the
+ * instance still owns it, so no other instance can claim it; the online
+ * veto lets only this task through. Skipped while the host shuts down or
+ * kexecs: the next kernel brings its CPUs up itself.
+ */
+void mk_cpus_return(const struct cpumask *cpus)
+{
+	struct device *dev;
+	unsigned int cpu;
+	int ret;
+
+	if (system_state != SYSTEM_RUNNING)
+		return;
+	lock_device_hotplug();
+	WRITE_ONCE(mk_returning_task, current);
+	for_each_cpu(cpu, cpus) {
+		dev = get_cpu_device(cpu);
+		if (!dev || cpu_online(cpu))
+			continue;
+		ret = device_online(dev);
+		if (ret) {
+			pr_warn("CPU %u: cannot bring it up to park it (%d): until it is, a machine check on it stops the machine\n",
+				cpu, ret);
+			continue;
+		}
+		ret = device_offline(dev);
+		if (ret)
+			pr_warn("CPU %u: cannot take it down again (%d): it stays online\n",
+				cpu, ret);
+	}
+	WRITE_ONCE(mk_returning_task, NULL);
+	unlock_device_hotplug();
+}
+
 /* Hotplug "prepare" step of onlining: veto CPUs that run another kernel. */
 static int mk_cpu_online_prepare(unsigned int cpu)
 {
-	if (!cpumask_test_cpu(cpu, &mk_owned_cpus))
+	if (!cpumask_test_cpu(cpu, &mk_owned_cpus) ||
+	    READ_ONCE(mk_returning_task) == current)
 		return 0;
 	pr_warn_ratelimited("refusing to online CPU %u: a multikernel instance owns it\n",
 			    cpu);

@@ -249,6 +249,12 @@ static int mk_instance_halt(struct mk_instance *inst, enum mk_state state,
 		return -ETIMEDOUT;
 	}
 	inst->unconfirmed_cpu = -1;
+	/*
+	 * CPUs first, devices after: the host's drivers bind again (and
+	 * spread their interrupts) with the CPUs already where they stay.
+	 */
+	if (inst->cpus_owned)
+		mk_cpus_return(&inst->cpus);
 	mk_devices_give_back(inst);
 	mk_host_channel_unpublish(inst);
 	mk_vdevs_stop(inst);
@@ -568,6 +574,7 @@ out_release:
 	mk_arch_reset_cpus(inst);
 	mk_host_channel_unpublish(inst);
 	mk_vdevs_stop(inst);
+	mk_cpus_return(&inst->cpus);
 	mk_devices_give_back(inst);
 out_cpus:
 	mk_cpus_release(&inst->cpus);

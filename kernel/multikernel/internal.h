@@ -245,6 +245,7 @@ extern const struct kobj_type mk_instance_ktype;
 void mk_cpus_available(struct cpumask *mask);
 int mk_cpus_claim(const struct cpumask *cpus, const char *who);
 void mk_cpus_release(const struct cpumask *cpus);
+void mk_cpus_return(const struct cpumask *cpus);
 bool mk_cpus_online_veto_active(void);
 
 /**
@@ -635,6 +636,11 @@ struct mk_vdev_stats {
  * @iotlb:	maps the I/O window, IOVA = physical, and nothing else
  * @iotlb_lock:	for vringh
  * @lock:	serialises requests, kicks and stops
+ * @status_lock: @status, @needs_reset and @broken_why change together
+ *		under it, and the device status the driver reads is
+ *		published under it: a request on the control path (@lock)
+ *		and a broken ring on a data path (a queue's lock) must not
+ *		undo each other's status
  * @work:	handles what the driver's pokes announce
  * @running:	the instance runs: pokes and interrupts are wanted
  * @poke_failed: the last poke to the driver did not go out: the next
@@ -656,6 +662,7 @@ struct mk_vdev {
 	struct vhost_iotlb *iotlb;
 	spinlock_t iotlb_lock;	/* see @iotlb_lock above */
 	struct mutex lock;	/* see @lock above */
+	spinlock_t status_lock;	/* see @status_lock above */
 	struct work_struct work;
 	bool running;
 	bool poke_failed;

@@ -87,6 +87,17 @@ void mk_vdev_interrupt(struct mk_vdev *vd, unsigned int queue)
 		mk_vdev_poke(vd);
 }
 
+/* What the driver reads as the device status. Status lock held. */
+static void mk_vdev_publish_status(struct mk_vdev *vd)
+{
+	u32 status = vd->status;
+
+	lockdep_assert_held(&vd->status_lock);
+	if (vd->needs_reset)
+		status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	WRITE_ONCE(vd->ctrl->device_status, cpu_to_le32(status));
+}
+
 /**
  * mk_vdev_broken() - the driver broke the protocol: NEEDS_RESET
  * @vd:		the device
@@ -96,20 +107,23 @@ void mk_vdev_interrupt(struct mk_vdev *vd, unsigned int queue)
  */
 void mk_vdev_broken(struct mk_vdev *vd, const char *why)
 {
-	u32 status;
+	unsigned long flags;
 
-	if (READ_ONCE(vd->needs_reset))
+	spin_lock_irqsave(&vd->status_lock, flags);
+	if (vd->needs_reset) {
+		spin_unlock_irqrestore(&vd->status_lock, flags);
 		return;
+	}
 	WRITE_ONCE(vd->needs_reset, true);
 	vd->broken_why = why;
 	vd->stats.needs_reset++;
-	status = vd->status | VIRTIO_CONFIG_S_NEEDS_RESET;
-	WRITE_ONCE(vd->ctrl->device_status, cpu_to_le32(status));
+	mk_vdev_publish_status(vd);
 	if (vd->ops->broken) {
 		vd->ops->broken(vd, vd->ctrl->config);
 		WRITE_ONCE(vd->ctrl->config_generation,
 			   cpu_to_le32(le32_to_cpu(vd->ctrl->config_generation) + 1));
 	}
+	spin_unlock_irqrestore(&vd->status_lock, flags);
 	pr_warn_ratelimited("%s: virtio device %u: %s: needs reset\n",
 			    vd->inst->name, vd->index, why);
 	mk_vdev_interrupt(vd, MK_VIRTIO_IRQ_CONFIG);
@@ -127,7 +141,7 @@ bool mk_vq_usable(struct mk_vdev *vd, struct mk_vq *vq)
 {
 	lockdep_assert_held(&vq->lock);
 	return vq->ready && READ_ONCE(vd->running) &&
-	       (vd->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	       (READ_ONCE(vd->status) & VIRTIO_CONFIG_S_DRIVER_OK) &&
 	       !READ_ONCE(vd->needs_reset);
 }
 
@@ -199,22 +213,26 @@ static int mk_vdev_queue_setup(struct mk_vdev *vd, u32 index)
 /* Back to the state after power-on: nothing negotiated, no queues. */
 static void mk_vdev_reset(struct mk_vdev *vd)
 {
+	unsigned long flags;
 	unsigned int i;
 
 	for (i = 0; i < vd->ops->num_queues; i++)
 		mk_vq_drop(&vd->vqs[i]);
 	if (vd->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		vd->ops->stop(vd);
-	vd->status = 0;
 	vd->features = 0;
+	spin_lock_irqsave(&vd->status_lock, flags);
+	WRITE_ONCE(vd->status, 0);
 	WRITE_ONCE(vd->needs_reset, false);
 	vd->broken_why = NULL;
-	WRITE_ONCE(vd->ctrl->device_status, 0);
+	mk_vdev_publish_status(vd);
+	spin_unlock_irqrestore(&vd->status_lock, flags);
 }
 
 static int mk_vdev_set_status(struct mk_vdev *vd, u32 status)
 {
 	u32 old = vd->status;
+	unsigned long flags;
 
 	if (!status) {
 		vd->stats.resets++;
@@ -230,13 +248,17 @@ static int mk_vdev_set_status(struct mk_vdev *vd, u32 status)
 	    (!(vd->features & BIT_ULL(VIRTIO_F_VERSION_1)) ||
 	     !(vd->features & BIT_ULL(VIRTIO_F_ACCESS_PLATFORM))))
 		status &= ~VIRTIO_CONFIG_S_FEATURES_OK;
-	vd->status = status;
+	/*
+	 * NEEDS_RESET that a data path set meanwhile stays in what the
+	 * driver reads: both publish under the status lock.
+	 */
+	spin_lock_irqsave(&vd->status_lock, flags);
+	WRITE_ONCE(vd->status, status);
+	mk_vdev_publish_status(vd);
+	spin_unlock_irqrestore(&vd->status_lock, flags);
 	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) &&
 	    !(old & VIRTIO_CONFIG_S_DRIVER_OK))
 		vd->ops->start(vd);
-	WRITE_ONCE(vd->ctrl->device_status,
-		   cpu_to_le32(status | (vd->needs_reset ?
-					 VIRTIO_CONFIG_S_NEEDS_RESET : 0)));
 	return 0;
 }
 
@@ -354,6 +376,7 @@ struct mk_vdev *mk_vdev_create(struct mk_instance *inst,
 		goto out_iotlb;
 	spin_lock_init(&vd->iotlb_lock);
 	mutex_init(&vd->lock);
+	spin_lock_init(&vd->status_lock);
 	INIT_WORK(&vd->work, mk_vdev_work);
 	for (i = 0; i < ops->num_queues; i++)
 		spin_lock_init(&vd->vqs[i].lock);

@@ -25,6 +25,7 @@
 
 #define pr_fmt(fmt) "multikernel: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/elf-em.h>
 #include <linux/kexec.h>
 #include <linux/unaligned.h>
@@ -32,9 +33,12 @@
 #include <asm/bootparam.h>
 
 #include "../../../../kernel/multikernel/internal.h"
+#include "prepare.h"
 
 /* Setup header fields payload_offset and payload_length: boot protocol 2.08. */
 #define MK_BOOT_PROTO_PAYLOAD	0x0208
+/* "HdrS" in the setup header's header field. */
+#define MK_SETUP_HDR_MAGIC	0x53726448
 #define MK_SECTOR_SIZE		512
 #define MK_DEFAULT_SETUP_SECTS	4
 /* The uncompressed size the kernel build appends to the payload. */
@@ -53,6 +57,53 @@ static struct kexec_segment *mk_kernel_segment(struct kimage *image,
 }
 
 /**
+ * mk_bzimage_parse() - find the compressed kernel in a bzImage
+ * @file:	the bzImage, as read from the file (not trusted)
+ * @len:	its length
+ * @bz:		filled in on success, pointing into @file
+ *
+ * Return: 0; -EOPNOTSUPP for a boot protocol older than 2.08, which does
+ * not say where the payload is; -ENOEXEC when the setup header is
+ * missing or points outside the file, or the recorded size is 0 or more
+ * than the kernel asks the boot loader to leave room for (init_size).
+ */
+VISIBLE_IF_KUNIT int mk_bzimage_parse(const u8 *file, size_t len,
+				      struct mk_bzimage *bz)
+{
+	const struct setup_header *hdr;
+	size_t setup_len;
+	unsigned int sects;
+
+	if (len < sizeof(struct boot_params))
+		return -ENOEXEC;
+	hdr = (const void *)(file + offsetof(struct boot_params, hdr));
+	if (hdr->header != MK_SETUP_HDR_MAGIC)
+		return -ENOEXEC;
+	if (hdr->version < MK_BOOT_PROTO_PAYLOAD)
+		return -EOPNOTSUPP;
+	sects = hdr->setup_sects ?: MK_DEFAULT_SETUP_SECTS;
+	setup_len = (sects + 1) * MK_SECTOR_SIZE;
+	if (len <= setup_len)
+		return -ENOEXEC;
+	bz->pm = file + setup_len;
+	bz->pm_len = len - setup_len;
+	bz->payload_len = hdr->payload_length;
+	if (bz->payload_len < MK_PAYLOAD_SIZE_BYTES ||
+	    hdr->payload_offset > bz->pm_len ||
+	    bz->payload_len > bz->pm_len - hdr->payload_offset)
+		return -ENOEXEC;
+	bz->payload = bz->pm + hdr->payload_offset;
+	bz->out_len = get_unaligned_le32(bz->payload + bz->payload_len -
+					 MK_PAYLOAD_SIZE_BYTES);
+	/* The decompressor itself has no more room than init_size. */
+	if (!bz->out_len || bz->out_len > hdr->init_size)
+		return -ENOEXEC;
+	bz->pref_address = hdr->pref_address;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_bzimage_parse);
+
+/**
  * mk_arch_prepare_image() - decompress and lay out a loaded bzImage
  * @image:	a multikernel kimage whose segments kexec has just built
  * @prep:	filled in on success: the laid-out kernel (owned by the
@@ -67,43 +118,25 @@ static struct kexec_segment *mk_kernel_segment(struct kimage *image,
  */
 int mk_arch_prepare_image(struct kimage *image, struct mk_prepared *prep)
 {
-	const u8 *file = image->kernel_buf, *pm, *payload;
-	const struct setup_header *hdr;
 	struct kexec_entry64_regs regs;
 	struct kexec_segment *seg;
-	size_t pm_len, out_len, filesz;
-	unsigned int sects;
+	struct mk_bzimage bz;
+	size_t filesz;
 	u64 entry_off;
 	u8 *out;
 	int ret;
 
 	prep->method = "unknown";
-	if (image->kernel_buf_len < sizeof(struct boot_params))
+	ret = mk_bzimage_parse(image->kernel_buf, image->kernel_buf_len, &bz);
+	if (ret)
+		return ret;
+	seg = mk_kernel_segment(image, bz.pm);
+	if (!seg || bz.out_len > seg->memsz)
 		return -ENOEXEC;
-	hdr = (const void *)(file + offsetof(struct boot_params, hdr));
-	if (hdr->version < MK_BOOT_PROTO_PAYLOAD)
-		return -EOPNOTSUPP;
-	sects = hdr->setup_sects ?: MK_DEFAULT_SETUP_SECTS;
-	if (image->kernel_buf_len <= (sects + 1) * MK_SECTOR_SIZE)
-		return -ENOEXEC;
-	pm = file + (sects + 1) * MK_SECTOR_SIZE;
-	pm_len = image->kernel_buf_len - (sects + 1) * MK_SECTOR_SIZE;
-	seg = mk_kernel_segment(image, pm);
-	if (!seg || hdr->payload_length < MK_PAYLOAD_SIZE_BYTES ||
-	    hdr->payload_offset > pm_len ||
-	    hdr->payload_length > pm_len - hdr->payload_offset)
-		return -ENOEXEC;
-
-	payload = pm + hdr->payload_offset;
-	out_len = get_unaligned_le32(payload + hdr->payload_length -
-				     MK_PAYLOAD_SIZE_BYTES);
-	/* The decompressor itself has no more room than init_size. */
-	if (!out_len || out_len > hdr->init_size || out_len > seg->memsz)
-		return -ENOEXEC;
-	out = vmalloc(out_len);
+	out = vmalloc(bz.out_len);
 	if (!out)
 		return -ENOMEM;
-	ret = mk_decompress(payload, hdr->payload_length, out, out_len,
+	ret = mk_decompress(bz.payload, bz.payload_len, out, bz.out_len,
 			    &prep->method);
 	if (ret == -EINVAL || ret == -ENOEXEC) {
 		pr_warn_ratelimited("kernel payload (%s) is corrupt\n",
@@ -113,7 +146,7 @@ int mk_arch_prepare_image(struct kimage *image, struct mk_prepared *prep)
 	if (ret)
 		goto out_free;
 
-	ret = mk_elf_layout_check(out, out_len, EM_X86_64, hdr->pref_address,
+	ret = mk_elf_layout_check(out, bz.out_len, EM_X86_64, bz.pref_address,
 				  seg->memsz, &filesz, &entry_off);
 	if (ret) {
 		pr_warn_ratelimited("decompressed kernel is not a loadable x86-64 ELF image\n");
@@ -129,7 +162,7 @@ int mk_arch_prepare_image(struct kimage *image, struct mk_prepared *prep)
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	mk_elf_layout_place(out, hdr->pref_address, prep->buf);
+	mk_elf_layout_place(out, bz.pref_address, prep->buf);
 	prep->size = filesz;
 	prep->entry = seg->mem + entry_off;
 	prep->boot_params = regs.rsi;
