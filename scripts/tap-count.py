@@ -33,6 +33,13 @@ import sys
 
 RESULT = re.compile(r"^(\s*)(not ok|ok) (\d+)\s*(?:- )?([^#]*?)\s*(#\s*(\S+).*)?$")
 PLAN = re.compile(r"^(\s*)1\.\.(\d+)\s*$")
+# A failed result is shown with the comment lines before it (the
+# harness's "file.c:LINE:test:Expected ..." and KUnit's "EXPECTATION
+# FAILED at ..."), but not the harness's own RUN/OK/FAIL markers.
+COMMENT = re.compile(r"^\s*#")
+HARNESS_MARK = re.compile(
+    r"^\s*#\s+(RUN|OK|FAIL|SKIP)\s|^# selftests: |^# Starting \d+ tests")
+SAID_LINES = 8
 TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 
 
@@ -237,12 +244,15 @@ def main():
     prev_indent = None
     expected = 0
     seen = 0
+    said = []
     for l in lines:
         p = PLAN.match(l)
         if p and not p.group(1):
             expected += int(p.group(2))
         m = RESULT.match(l)
         if not m:
+            if COMMENT.match(l) and not HARNESS_MARK.match(l):
+                said = (said + [l.strip()])[-SAID_LINES:]
             continue
         indent = len(m.group(1).expandtabs())
         if not indent:
@@ -263,6 +273,10 @@ def main():
         else:
             failed += 1
             print("  FAIL %s: %s" % (name, m.group(4).strip()))
+            # What the test said before it failed: its assertions.
+            for w in said:
+                print("    | " + w)
+        said = []
 
     if not passed + failed + skipped:
         problems.append("no test results")

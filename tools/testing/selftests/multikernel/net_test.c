@@ -5,7 +5,8 @@
  * virtio_net eth0 in the spawn; the test gives both ends an address and
  * pings and copies data over TCP both ways, checks that the carrier
  * follows the spawn (down when it is killed, up again on restart), that
- * a restart brings the link back, and that destroy removes the netdev.
+ * a restart brings the link back, that destroy removes the netdev, and
+ * that two spawns reach each other through a host bridge.
  */
 #include "../kselftest_harness.h"
 #include "mk_test.h"
@@ -22,32 +23,50 @@
 #define TCP_SEED	12345
 #define CARRIER_WAIT_S	60
 #define SPAWN_CPUS	"2-3"
+/* Two spawns, one CPU each, in a bridge of the host. */
+#define BRIDGE		"mkbr0"
+#define BR_HOST		"10.79.0.1"
+#define BR_SPAWN_N	"10.79.0.2"
+#define BR_SPAWN_M	"10.79.0.3"
+#define BR_TCP_BYTES	(1024 * 1024)
 
 /*
- * The carrier of mk-n as 0 or 1 (the interface must be up to tell), -1
- * without the netdev, -2 while it is down.
+ * The carrier of @ifname as 0 or 1 (the interface must be up to tell),
+ * -1 without the netdev, -2 while it is down.
  */
-static int carrier(void)
+static int carrier_of(const char *ifname)
 {
-	char buf[16];
+	char path[96], buf[16];
 
-	if (access("/sys/class/net/" IFNAME, F_OK))
+	snprintf(path, sizeof(path), "/sys/class/net/%s", ifname);
+	if (access(path, F_OK))
 		return -1;
-	if (mk_read_file(CARRIER, buf, sizeof(buf)))
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", ifname);
+	if (mk_read_file(path, buf, sizeof(buf)))
 		return -2;
 	return atoi(buf);
 }
 
-static bool wait_carrier(int want, int timeout_s)
+static int carrier(void)
+{
+	return carrier_of(IFNAME);
+}
+
+static bool wait_carrier_of(const char *ifname, int want, int timeout_s)
 {
 	int i;
 
 	for (i = 0; i <= timeout_s * 10; i++) {
-		if (carrier() == want)
+		if (carrier_of(ifname) == want)
 			return true;
 		usleep(100000);
 	}
 	return false;
+}
+
+static bool wait_carrier(int want, int timeout_s)
+{
+	return wait_carrier_of(IFNAME, want, timeout_s);
 }
 
 FIXTURE(net) {
@@ -68,6 +87,7 @@ FIXTURE_SETUP(net)
 FIXTURE_TEARDOWN(net)
 {
 	mk_cleanup();
+	mk_sh("ip link del " BRIDGE " 2>/dev/null");
 	EXPECT_EQ(-1, carrier());
 	EXPECT_EQ(self->free_at_start,
 		  mk_read_ll(MK_SYSFS "/pool/memory_free"));
@@ -281,6 +301,78 @@ TEST_F_TIMEOUT(net, avail_index_jump_needs_reset_host_unaffected, 900)
 {
 	hostile_ring(_metadata, self->reply, sizeof(self->reply), "jump",
 		     "bad transmit descriptor");
+}
+
+/*
+ * Two spawns bridged on the host: each pings the other at two sizes, a
+ * TCP stream from one reaches the other intact, the host reaches both
+ * through the bridge, and the host's own pings see no loss.
+ */
+TEST_F_TIMEOUT(net, two_spawns_talk_through_a_host_bridge, 900)
+{
+	char *reply = self->reply, sum[64], got[128], cmd[128];
+	size_t len = sizeof(self->reply);
+	FILE *p;
+
+	ASSERT_EQ(0, mk_cpu_set_online(2, false));
+	ASSERT_EQ(0, mk_cpu_set_online(3, false));
+	ASSERT_EQ(0, mk_sh("mkctl create " NAME " --cpus 2 --memory 128M --net"));
+	ASSERT_EQ(0, mk_sh("mkctl create m --cpus 3 --memory 128M --net"));
+	ASSERT_EQ(0, mk_sh("ip link add " BRIDGE " type bridge"));
+	ASSERT_EQ(0, mk_sh("ip link set " IFNAME " master " BRIDGE));
+	ASSERT_EQ(0, mk_sh("ip link set mk-m master " BRIDGE));
+	ASSERT_EQ(0, mk_sh("ip link set " IFNAME " up"));
+	ASSERT_EQ(0, mk_sh("ip link set mk-m up"));
+	ASSERT_EQ(0, mk_sh("ip addr add " BR_HOST "/24 dev " BRIDGE));
+	ASSERT_EQ(0, mk_sh("ip link set " BRIDGE " up"));
+	start_loaded(_metadata, NAME);
+	start_loaded(_metadata, "m");
+	ASSERT_TRUE(wait_carrier(1, CARRIER_WAIT_S));
+	ASSERT_TRUE(wait_carrier_of("mk-m", 1, CARRIER_WAIT_S));
+	ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, "net-up " BR_SPAWN_N "/24\n",
+			    reply, len));
+	ASSERT_STREQ("net-up 0", reply);
+	ASSERT_EQ(0, mk_ask("/dev/mk-m", "net-up " BR_SPAWN_M "/24\n", reply,
+			    len));
+	ASSERT_STREQ("net-up 0", reply);
+
+	/* Spawn to spawn, both ways; each answers how many came back. */
+	snprintf(cmd, sizeof(cmd), "ping " BR_SPAWN_M " %d 56\n", PINGS);
+	ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, cmd, reply, len));
+	snprintf(got, sizeof(got), "ping %d", PINGS);
+	EXPECT_STREQ(got, reply);
+	snprintf(cmd, sizeof(cmd), "ping " BR_SPAWN_N " %d 1472\n", PINGS);
+	ASSERT_EQ(0, mk_ask("/dev/mk-m", cmd, reply, len));
+	EXPECT_STREQ(got, reply);
+
+	/* A TCP stream from n to m arrives as it was sent. */
+	snprintf(cmd, sizeof(cmd), "mk-net sum %d %d", BR_TCP_BYTES, TCP_SEED);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, fgets(sum, sizeof(sum), p));
+	pclose(p);
+	sum[strcspn(sum, "\n")] = '\0';
+	snprintf(cmd, sizeof(cmd), "tcp-recv %d\n", TCP_PORT);
+	ASSERT_EQ(0, mk_serve("m", cmd));
+	snprintf(cmd, sizeof(cmd), "tcp-send " BR_SPAWN_M " %d %d %d\n",
+		 TCP_PORT, BR_TCP_BYTES, TCP_SEED);
+	ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, cmd, reply, len));
+	snprintf(cmd, sizeof(cmd), "MKSPAWN-ANSWER tcp-recv %s", sum);
+	EXPECT_TRUE(mk_wait_console("m", cmd, got, sizeof(got), MK_TIMEOUT_S))
+		mk_sh("tail -n 20 " MK_SYSFS "/instances/m/console >&2");
+
+	/* The host, on the bridge, reaches both. */
+	EXPECT_EQ(0, mk_sh("ping -c %d -i 0.2 -W 5 " BR_SPAWN_N
+			   " | grep -q ' %d packets received'", PINGS, PINGS));
+	EXPECT_EQ(0, mk_sh("ping -c %d -i 0.2 -W 5 " BR_SPAWN_M
+			   " | grep -q ' %d packets received'", PINGS, PINGS));
+	EXPECT_TRUE(mk_stats_has(NAME, "virtio0_needs_reset 0"));
+	EXPECT_TRUE(mk_stats_has("m", "virtio0_needs_reset 0"));
+
+	/* Destroy takes both ports out of the bridge. */
+	mk_cleanup();
+	EXPECT_EQ(0, mk_sh("[ -z \"$(ls /sys/class/net/" BRIDGE "/brif)\" ]"));
+	EXPECT_EQ(0, mk_sh("ip link del " BRIDGE));
 }
 
 TEST_F(net, bad_net_keys_are_refused)
