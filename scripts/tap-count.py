@@ -235,7 +235,9 @@ def main():
         try:
             stop = lines.index(end)
         except ValueError:
-            stop = None
+            # A run cut off at its deadline: not the dump after it.
+            stop = next((i for i, l in enumerate(lines) if DEADLINE in l),
+                        None)
             problems.append("marker %r never printed (crash or hang?)" % end)
         if start is not None:
             lines = lines[start + 1:stop]
