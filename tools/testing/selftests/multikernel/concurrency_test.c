@@ -317,43 +317,7 @@ TEST_F_TIMEOUT(race, panic_of_a_two_cpu_spawn_stops_only_its_cpus, 300)
 	EXPECT_EQ(0, mk_sh("grep -q '^1$' /sys/devices/system/cpu/cpu1/online"));
 }
 
-/*
- * Let freed kernel memory show as free before it is counted: drop the
- * dentry and inode caches (sysfs reads fill them), wait for RCU frees,
- * then shrink every slab cache, which also empties a KASAN kernel's
- * quarantine of freed objects (megabytes, and what made a debug kernel's
- * count jump between two runs).
- */
-static void settle_kernel_memory(void)
-{
-	mk_sh("sync; echo 3 >/proc/sys/vm/drop_caches; sleep 1; "
-	      "for f in /sys/kernel/slab/*/shrink; do echo 1 >\"$f\" 2>/dev/null; done");
-}
-
-/* Host kernel memory the lifecycle holds, in KiB: slab and vmalloc. */
-static long long host_kernel_kb(void)
-{
-	long long slab = -1, vmalloc = -1;
-	char line[128];
-	FILE *f;
-
-	settle_kernel_memory();
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Slab: %lld kB", &slab) == 1)
-			continue;
-		if (sscanf(line, "VmallocUsed: %lld kB", &vmalloc) == 1)
-			continue;
-	}
-	fclose(f);
-	return slab < 0 || vmalloc < 0 ? -1 : slab + vmalloc;
-}
-
 #define CYCLES		50
-/* Slab and vmalloc may grow this much over the cycles: caches settle. */
-#define CYCLE_GROWTH_KB	1024
 
 TEST_F_TIMEOUT(race, fifty_start_kill_cycles_keep_host_memory_flat, 900)
 {
@@ -366,13 +330,13 @@ TEST_F_TIMEOUT(race, fifty_start_kill_cycles_keep_host_memory_flat, 900)
 		ASSERT_EQ(0, mk_sh("mkctl start race --wait=%d", MK_TIMEOUT_S));
 		ASSERT_EQ(0, mk_inst_write("race", "control", "kill"));
 		if (!i)
-			first = host_kernel_kb();
+			first = mk_host_kernel_kb();
 	}
-	last = host_kernel_kb();
+	last = mk_host_kernel_kb();
 	ASSERT_GT(first, 0);
 	ksft_print_msg("slab+vmalloc after cycle 1: %lld KiB, after %d: %lld KiB\n",
 		       first, mk_rounds(CYCLES), last);
-	EXPECT_LE(last - first, CYCLE_GROWTH_KB);
+	EXPECT_LE(last - first, MK_CYCLE_GROWTH_KB);
 }
 
 TEST_HARNESS_MAIN

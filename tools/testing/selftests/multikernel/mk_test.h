@@ -205,6 +205,37 @@ static inline int mk_sh(const char *fmt, ...)
 }
 
 /*
+ * Host kernel memory held, in KiB: slab and vmalloc, or -1. Freed memory
+ * is let show as free first: the dentry and inode caches are dropped
+ * (sysfs reads fill them), RCU frees waited for, and every slab cache
+ * shrunk, which also empties a KASAN kernel's quarantine of freed objects
+ * (megabytes, and what made a debug kernel's count jump between runs).
+ */
+static inline long long mk_host_kernel_kb(void)
+{
+	long long slab = -1, vmalloc = -1;
+	char line[128];
+	FILE *f;
+
+	mk_sh("sync; echo 3 >/proc/sys/vm/drop_caches; sleep 1; "
+	      "for f in /sys/kernel/slab/*/shrink; do echo 1 >\"$f\" 2>/dev/null; done");
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Slab: %lld kB", &slab) == 1)
+			continue;
+		if (sscanf(line, "VmallocUsed: %lld kB", &vmalloc) == 1)
+			continue;
+	}
+	fclose(f);
+	return slab < 0 || vmalloc < 0 ? -1 : slab + vmalloc;
+}
+
+/* Slab and vmalloc may grow this much over start/kill cycles: caches settle. */
+#define MK_CYCLE_GROWTH_KB	1024
+
+/*
  * Why this machine cannot run the tests that start spawns, or NULL. They
  * need a kernel with a multikernel pool, MK_MIN_CPUS CPUs, mkctl in PATH
  * and the kernel and initramfs the spawns boot; run_vm.sh's host has all

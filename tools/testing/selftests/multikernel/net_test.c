@@ -29,6 +29,8 @@
 #define BR_SPAWN_N	"10.79.0.2"
 #define BR_SPAWN_M	"10.79.0.3"
 #define BR_TCP_BYTES	(1024 * 1024)
+#define NIC_CYCLES	20
+#define CYCLE_PINGS	5
 
 /*
  * The carrier of @ifname as 0 or 1 (the interface must be up to tell),
@@ -301,6 +303,44 @@ TEST_F_TIMEOUT(net, avail_index_jump_needs_reset_host_unaffected, 900)
 {
 	hostile_ring(_metadata, self->reply, sizeof(self->reply), "jump",
 		     "bad transmit descriptor");
+}
+
+/*
+ * Kill and restart a spawn with a NIC, with traffic each time: every
+ * start gets its link and answers, and the host's slab and vmalloc stay
+ * within MK_CYCLE_GROWTH_KB of what they were after the first cycle.
+ */
+TEST_F_TIMEOUT(net, kill_restart_cycles_with_traffic_keep_host_memory_flat, 900)
+{
+	long long first = -1, last;
+	int i;
+
+	start_spawn(_metadata, "");
+	ASSERT_EQ(0, mk_sh("ip addr add " HOST_ADDR PREFIX " dev " IFNAME));
+	for (i = 0; i < mk_rounds(NIC_CYCLES); i++) {
+		if (i) {
+			ASSERT_EQ(0, mk_sh("mkctl start " NAME " --wait=%d >/dev/null",
+					   MK_TIMEOUT_S));
+			ASSERT_TRUE(wait_carrier(1, CARRIER_WAIT_S));
+		}
+		ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, "net-up " SPAWN_ADDR PREFIX "\n",
+				    self->reply, sizeof(self->reply)));
+		ASSERT_STREQ("net-up 0", self->reply);
+		EXPECT_EQ(0, mk_sh("ping -c %d -i 0.2 -W 5 " SPAWN_ADDR
+				   " | grep -q ' %d packets received'",
+				   CYCLE_PINGS, CYCLE_PINGS))
+			TH_LOG("cycle %d", i);
+		ASSERT_EQ(0, mk_inst_write(NAME, "control", "kill"));
+		ASSERT_TRUE(mk_wait_state(NAME, "stopped", 0));
+		EXPECT_TRUE(wait_carrier(0, 0));
+		if (!i)
+			first = mk_host_kernel_kb();
+	}
+	last = mk_host_kernel_kb();
+	ASSERT_GT(first, 0);
+	ksft_print_msg("slab+vmalloc after cycle 1: %lld KiB, after %d: %lld KiB\n",
+		       first, mk_rounds(NIC_CYCLES), last);
+	EXPECT_LE(last - first, MK_CYCLE_GROWTH_KB);
 }
 
 /*
