@@ -111,13 +111,30 @@ static void start_spawn(struct __test_metadata *_metadata, const char *extra)
 		mk_sh("tail -n 40 " MK_SYSFS "/instances/" NAME "/console >&2");
 }
 
-/* Addresses on both ends; the spawn answers through its serve loop. */
-static void link_up(struct __test_metadata *_metadata, char *reply, size_t len)
+/* The spawn's address; it answers through its serve loop. */
+static void spawn_net_up(struct __test_metadata *_metadata, char *reply,
+			 size_t len)
 {
-	ASSERT_EQ(0, mk_sh("ip addr add " HOST_ADDR PREFIX " dev " IFNAME));
 	ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, "net-up " SPAWN_ADDR PREFIX "\n",
 			    reply, len));
 	ASSERT_STREQ("net-up 0", reply);
+}
+
+/* Addresses on both ends. */
+static void link_up(struct __test_metadata *_metadata, char *reply, size_t len)
+{
+	ASSERT_EQ(0, mk_sh("ip addr add " HOST_ADDR PREFIX " dev " IFNAME));
+	spawn_net_up(_metadata, reply, len);
+}
+
+/* Start the stopped spawn again: its link comes back, with its address. */
+static void restart_link_up(struct __test_metadata *_metadata, char *reply,
+			    size_t len)
+{
+	ASSERT_EQ(0, mk_sh("mkctl start " NAME " --wait=%d >/dev/null",
+			   MK_TIMEOUT_S));
+	ASSERT_TRUE(wait_carrier(1, CARRIER_WAIT_S));
+	spawn_net_up(_metadata, reply, len);
 }
 
 /* The host pings the spawn: every one of @count answered. */
@@ -200,12 +217,7 @@ TEST_F_TIMEOUT(net, carrier_follows_spawn_and_restart_reconnects, 900)
 	/* Nothing reaches a stopped spawn; the host side does not hang. */
 	EXPECT_NE(0, mk_sh("ping -c 1 -W 2 " SPAWN_ADDR " >/dev/null"));
 
-	ASSERT_EQ(0, mk_sh("mkctl start " NAME " --wait=%d >/dev/null",
-			   MK_TIMEOUT_S));
-	ASSERT_TRUE(wait_carrier(1, CARRIER_WAIT_S));
-	ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, "net-up " SPAWN_ADDR PREFIX "\n",
-			    self->reply, sizeof(self->reply)));
-	ASSERT_STREQ("net-up 0", self->reply);
+	restart_link_up(_metadata, self->reply, sizeof(self->reply));
 	host_pings(_metadata, 56);
 
 	ASSERT_EQ(0, mk_inst_write(NAME, "control", "kill"));
@@ -277,11 +289,7 @@ static void hostile_ring(struct __test_metadata *_metadata, char *reply,
 	/* A new start is a new device. */
 	ASSERT_EQ(0, mk_inst_write(NAME, "control", "kill"));
 	ASSERT_TRUE(mk_wait_state(NAME, "stopped", 0));
-	ASSERT_EQ(0, mk_sh("mkctl start " NAME " --wait=%d >/dev/null",
-			   MK_TIMEOUT_S));
-	ASSERT_TRUE(wait_carrier(1, CARRIER_WAIT_S));
-	ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, "net-up " SPAWN_ADDR PREFIX "\n",
-			    reply, len));
+	restart_link_up(_metadata, reply, len);
 	host_pings(_metadata, 56);
 	EXPECT_TRUE(mk_stats_has(NAME, "virtio0_needs_reset_why none"));
 }
@@ -318,14 +326,12 @@ TEST_F_TIMEOUT(net, kill_restart_cycles_with_traffic_keep_host_memory_flat, 900)
 	start_spawn(_metadata, "");
 	ASSERT_EQ(0, mk_sh("ip addr add " HOST_ADDR PREFIX " dev " IFNAME));
 	for (i = 0; i < mk_rounds(NIC_CYCLES); i++) {
-		if (i) {
-			ASSERT_EQ(0, mk_sh("mkctl start " NAME " --wait=%d >/dev/null",
-					   MK_TIMEOUT_S));
-			ASSERT_TRUE(wait_carrier(1, CARRIER_WAIT_S));
-		}
-		ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, "net-up " SPAWN_ADDR PREFIX "\n",
-				    self->reply, sizeof(self->reply)));
-		ASSERT_STREQ("net-up 0", self->reply);
+		if (i)
+			restart_link_up(_metadata, self->reply,
+					sizeof(self->reply));
+		else
+			spawn_net_up(_metadata, self->reply,
+				     sizeof(self->reply));
 		EXPECT_EQ(0, mk_sh("ping -c %d -i 0.2 -W 5 " SPAWN_ADDR
 				   " | grep -q ' %d packets received'",
 				   CYCLE_PINGS, CYCLE_PINGS))
