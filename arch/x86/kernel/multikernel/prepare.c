@@ -67,8 +67,7 @@ static struct kexec_segment *mk_kernel_segment(struct kimage *image,
  * missing or points outside the file, or the recorded size is 0 or more
  * than the kernel asks the boot loader to leave room for (init_size).
  */
-VISIBLE_IF_KUNIT int mk_bzimage_parse(const u8 *file, size_t len,
-				      struct mk_bzimage *bz)
+int mk_bzimage_parse(const u8 *file, size_t len, struct mk_bzimage *bz)
 {
 	const struct setup_header *hdr;
 	size_t setup_len;
