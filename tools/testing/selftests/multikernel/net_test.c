@@ -147,6 +147,21 @@ static void host_pings(struct __test_metadata *_metadata, int size)
 		      "/instances/" NAME "/stats >&2");
 }
 
+/* The checksum mk-net's stream of @bytes from TCP_SEED has, into @sum. */
+static void tcp_sum(struct __test_metadata *_metadata, int bytes, char *sum,
+		    size_t len)
+{
+	char cmd[64];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "mk-net sum %d %d", bytes, TCP_SEED);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, fgets(sum, len, p));
+	pclose(p);
+	sum[strcspn(sum, "\n")] = '\0';
+}
+
 TEST_F_TIMEOUT(net, ping_both_ways, 600)
 {
 	char cmd[64], want[64];
@@ -168,17 +183,11 @@ TEST_F_TIMEOUT(net, ping_both_ways, 600)
 TEST_F_TIMEOUT(net, tcp_both_ways_checksums_equal, 600)
 {
 	char sum[64], got[128], want[256];
-	FILE *p;
 
 	start_spawn(_metadata, "");
 	link_up(_metadata, self->reply, sizeof(self->reply));
 
-	snprintf(want, sizeof(want), "mk-net sum %d %d", TCP_BYTES, TCP_SEED);
-	p = popen(want, "r");
-	ASSERT_NE(NULL, p);
-	ASSERT_NE(NULL, fgets(sum, sizeof(sum), p));
-	pclose(p);
-	sum[strcspn(sum, "\n")] = '\0';
+	tcp_sum(_metadata, TCP_BYTES, sum, sizeof(sum));
 
 	/* Host to spawn: the spawn receives and answers what it got. */
 	snprintf(want, sizeof(want), "tcp-recv %d\n", TCP_PORT);
@@ -358,7 +367,6 @@ TEST_F_TIMEOUT(net, two_spawns_talk_through_a_host_bridge, 900)
 {
 	char *reply = self->reply, sum[64], got[128], cmd[128];
 	size_t len = sizeof(self->reply);
-	FILE *p;
 
 	ASSERT_EQ(0, mk_cpu_set_online(2, false));
 	ASSERT_EQ(0, mk_cpu_set_online(3, false));
@@ -392,12 +400,7 @@ TEST_F_TIMEOUT(net, two_spawns_talk_through_a_host_bridge, 900)
 	EXPECT_STREQ(got, reply);
 
 	/* A TCP stream from n to m arrives as it was sent. */
-	snprintf(cmd, sizeof(cmd), "mk-net sum %d %d", BR_TCP_BYTES, TCP_SEED);
-	p = popen(cmd, "r");
-	ASSERT_NE(NULL, p);
-	ASSERT_NE(NULL, fgets(sum, sizeof(sum), p));
-	pclose(p);
-	sum[strcspn(sum, "\n")] = '\0';
+	tcp_sum(_metadata, BR_TCP_BYTES, sum, sizeof(sum));
 	snprintf(cmd, sizeof(cmd), "tcp-recv %d\n", TCP_PORT);
 	ASSERT_EQ(0, mk_serve("m", cmd));
 	snprintf(cmd, sizeof(cmd), "tcp-send " BR_SPAWN_M " %d %d %d\n",
