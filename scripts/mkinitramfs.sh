@@ -91,6 +91,8 @@ mv "$spawn_cpio.tmp" "$spawn_cpio"
 	# kexec-tools for the kexec test (/sbin is a link to /bin here).
 	with_libs /sbin/kexec /bin/kexec
 	echo "file /kexec-test $vmdir/kexec-test 755 0 0"
+	# socat: vsock_test checks that the usual tool talks AF_VSOCK.
+	with_libs /usr/bin/socat
 	# mkctl(8) where tools/multikernel's "make install" put it (mkctl too,
 	# above), and the sysfs ABI file pool_test checks the kernel against.
 	for d in /usr/share /usr/share/man /usr/share/man/man8 /usr/share/doc \

@@ -253,6 +253,21 @@ AREAS = [
         host each NIC is a plain netdev, mk-NAME. swiotlb learns to set up
         a restricted pool that no device tree describes.
         """, objects=["kernel/dma/swiotlb.o"]),
+    Area("vsock", "multikernel: AF_VSOCK between the host and its spawns", """
+        Agents and services in a spawn want the conventional host-guest
+        channel, not a private message device. An instance created with
+        "vsock" gets a virtio vsock device that the spawn's stock
+        virtio_transport binds to, and the host becomes a host-to-guest
+        vsock transport built on virtio_transport_common, as vhost-vsock
+        is: host programs connect() to the spawn's CID (its instance id
+        plus 2), the spawn's to CID 2. Packets move between the socket
+        layer and the spawn's rings through the same I/O window and
+        vringh rules as the NICs; a packet not from the spawn's CID, or
+        whose header does not fit its buffer, makes the device
+        NEEDS_RESET. When the spawn goes away the host's sockets to it
+        are reset. The transport is registered only while an instance
+        has such a device, so vhost_vsock still loads otherwise.
+        """),
     Area("debugfs", "multikernel: add debugfs hooks for tests and benchmarks", """
         Some things the tests must check have no place in an ABI: that a
         spawn's memory is really cleared after destroy, how the mailbox
@@ -395,6 +410,8 @@ RULES = [
     ("virtio", "kernel/multikernel/Kconfig", "config:MULTIKERNEL_VIRTIO"),
     ("virtio", "kernel/multikernel/virtio_*.c"),
     ("virtio", "kernel/multikernel/vnet_host.c"),
+    ("vsock", "kernel/multikernel/Kconfig", "config:MULTIKERNEL_VSOCK"),
+    ("vsock", "kernel/multikernel/vsock_host.c"),
     ("virtio", "drivers/virtio/virtio_multikernel.c"),
     ("virtio", "drivers/virtio/Makefile"),
     ("vringh", "drivers/vhost/vringh.c"),

@@ -3,7 +3,7 @@
  * Multikernel: parser for writes to /sys/kernel/multikernel/create,
  *
  *	NAME cpus=LIST memory=SIZE [device=[SSSS:]BB:DD.F]...
- *	     [net[=MAC]]... [iowin=SIZE]
+ *	     [net[=MAC]]... [vsock] [iowin=SIZE]
  *
  * Only the syntax is checked here; whether the CPUs and memory can be had
  * is decided when the instance is created.
@@ -237,9 +237,9 @@ static int mk_create_parse_cpus(const char *val, struct cpumask *cpus,
  * @why:	on failure, a short reason for the kernel log
  *
  * Keys may come in any order; cpus= and memory= exactly once, device=
- * up to %MK_MAX_DEVICES times, net or net=MAC up to
- * %MK_VIRTIO_MAX_DEVICES times, iowin= at most once and only with a
- * virtio device; unknown keys are refused.
+ * up to %MK_MAX_DEVICES times, net or net=MAC and vsock (once) up to
+ * %MK_VIRTIO_MAX_DEVICES times together, iowin= at most once and only
+ * with a virtio device; unknown keys are refused.
  *
  * Return: 0, or -EINVAL for anything malformed.
  */
@@ -277,6 +277,9 @@ int mk_create_parse(const char *buf, struct mk_create_req *req,
 			have_mem = true;
 		} else if (str_has_prefix(tok, "device=")) {
 			ret = mk_create_parse_device(tok + 7, req, why);
+		} else if (!strcmp(tok, "vsock") && !req->vsock) {
+			req->vsock = true;
+			ret = 0;
 		} else if (str_has_prefix(tok, "net")) {
 			ret = mk_create_parse_net(tok, req, why);
 		} else if (str_has_prefix(tok, "iowin=") && !req->iowin_size) {
@@ -295,8 +298,11 @@ int mk_create_parse(const char *buf, struct mk_create_req *req,
 		*why = "missing cpus=";
 	else if (!have_mem)
 		*why = "missing memory=";
-	else if (req->iowin_size && !req->nr_net)
-		*why = "iowin= without a virtio device (net)";
+	/* The NICs and the vsock device share the control blocks. */
+	else if (req->nr_net + req->vsock > MK_VIRTIO_MAX_DEVICES)
+		*why = "too many virtio devices (net and vsock keys)";
+	else if (req->iowin_size && !req->nr_net && !req->vsock)
+		*why = "iowin= without a virtio device (net or vsock)";
 	else
 		ret = 0;
 out:

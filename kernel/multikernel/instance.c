@@ -822,7 +822,7 @@ static unsigned int mk_free_id_locked(void)
 /* Give back everything an instance holds. It must not be running. */
 static void mk_instance_release_resources(struct mk_instance *inst)
 {
-	mk_vnets_destroy(inst);
+	mk_vdevs_destroy(inst);
 	mk_devices_unassign(inst);
 	if (inst->cpus_owned)
 		mk_cpus_release(&inst->cpus);
@@ -908,7 +908,7 @@ static int mk_instance_acquire(struct mk_instance *inst,
 				    inst->name);
 		return -ENOSPC;
 	}
-	if (req->nr_net) {
+	if (req->nr_net || req->vsock) {
 		inst->iowin_size = round_up(req->iowin_size ?: MK_IOWIN_DEFAULT,
 					    MK_POOL_GRANULE);
 		inst->iowin_base = mk_memory_alloc(inst->iowin_size);
@@ -920,6 +920,14 @@ static int mk_instance_acquire(struct mk_instance *inst,
 		ret = mk_vnets_create(inst, req);
 		if (ret == -EOPNOTSUPP)
 			pr_warn_ratelimited("create %s: net: this kernel has no CONFIG_MULTIKERNEL_VIRTIO\n",
+					    inst->name);
+		if (ret)
+			return ret;
+	}
+	if (req->vsock) {
+		ret = mk_vsock_create(inst);
+		if (ret == -EOPNOTSUPP)
+			pr_warn_ratelimited("create %s: vsock: this kernel has no CONFIG_MULTIKERNEL_VSOCK\n",
 					    inst->name);
 		if (ret)
 			return ret;

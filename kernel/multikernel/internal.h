@@ -136,6 +136,7 @@ struct mk_net_req {
  * @iowin_size:	bytes of I/O window asked for, 0 for the default
  * @nr_net:	virtio network interfaces asked for
  * @net:	their MAC addresses, when given
+ * @vsock:	a virtio vsock device asked for
  */
 struct mk_create_req {
 	char name[MULTIKERNEL_NAME_MAX + 1];
@@ -146,6 +147,7 @@ struct mk_create_req {
 	u64 iowin_size;
 	unsigned int nr_net;
 	struct mk_net_req net[MK_VIRTIO_MAX_DEVICES];
+	bool vsock;
 };
 
 int mk_parse_pci_addr(const char *s, struct mk_pci_addr *addr);
@@ -580,6 +582,8 @@ struct mk_vdev;
  *		device is out of order (e.g. link down); any context
  * @kick:	the driver put buffers on queue @queue; process context
  * @show:	prints the backend's lines for stats, or NULL
+ * @remove:	at destroy, the device stopped: frees the backend and,
+ *		with mk_vdev_free(), the device
  */
 struct mk_vdev_ops {
 	u32 device_id;
@@ -592,6 +596,7 @@ struct mk_vdev_ops {
 	void (*broken)(struct mk_vdev *vd, u8 *config);
 	void (*kick)(struct mk_vdev *vd, unsigned int queue);
 	int (*show)(struct mk_vdev *vd, char *buf, int len);
+	void (*remove)(struct mk_vdev *vd);
 };
 
 /**
@@ -689,10 +694,10 @@ void mk_vdevs_start(struct mk_instance *inst);
 void mk_vdevs_stop(struct mk_instance *inst);
 void mk_vdevs_watch(struct mk_instance *inst);
 int mk_vdevs_show(struct mk_instance *inst, char *buf, int len);
+void mk_vdevs_destroy(struct mk_instance *inst);
 
 /* vnet_host.c */
 int mk_vnets_create(struct mk_instance *inst, const struct mk_create_req *req);
-void mk_vnets_destroy(struct mk_instance *inst);
 #else
 static inline void mk_vdev_describe(struct mk_vdev *vd,
 				    struct mk_virtio_handover *v) { }
@@ -710,7 +715,21 @@ static inline int mk_vnets_create(struct mk_instance *inst,
 	return req->nr_net ? -EOPNOTSUPP : 0;
 }
 
-static inline void mk_vnets_destroy(struct mk_instance *inst) { }
+static inline void mk_vdevs_destroy(struct mk_instance *inst) { }
+#endif
+
+/* A spawn's vsock CID: its instance id plus this (instance 1 is CID 3). */
+#define MK_VSOCK_CID_OFFSET	2
+
+#ifdef CONFIG_MULTIKERNEL_VSOCK
+/* vsock_host.c */
+u32 mk_vsock_cid(const struct mk_instance *inst);
+int mk_vsock_create(struct mk_instance *inst);
+#else
+static inline int mk_vsock_create(struct mk_instance *inst)
+{
+	return -EOPNOTSUPP;
+}
 #endif
 
 /* virtio_fdt.c */

@@ -406,6 +406,23 @@ void mk_vdev_free(struct mk_vdev *vd)
 }
 
 /**
+ * mk_vdevs_destroy() - remove an instance's virtio devices
+ * @inst:	the instance, not running
+ *
+ * Each backend frees itself and its device, the last made first.
+ */
+void mk_vdevs_destroy(struct mk_instance *inst)
+{
+	struct mk_vdev *vd;
+
+	while (inst->nr_vdevs) {
+		vd = inst->vdevs[--inst->nr_vdevs];
+		inst->vdevs[inst->nr_vdevs] = NULL;
+		vd->ops->remove(vd);
+	}
+}
+
+/**
  * mk_vdevs_start() - power the instance's virtio devices on for a start
  * @inst:	the instance, its shared area being prepared
  *

@@ -267,6 +267,7 @@ struct create_case {
 	int ret;
 	unsigned int nr_net;
 	u64 iowin;
+	bool vsock;
 };
 
 /* As many NICs as an instance may have, none next to another "net". */
@@ -290,6 +291,14 @@ static const struct create_case create_cases[] = {
 	{ "a cpus=1 memory=64M net=02:00:00:00:00:01x", -EINVAL },
 	{ "a cpus=1 memory=64M net=02:00:00:00:00", -EINVAL },
 	{ "a cpus=1 memory=64M nets", -EINVAL },
+	{ "a cpus=1 memory=64M vsock", 0, 0, 0, true },
+	{ "a vsock cpus=1 memory=64M iowin=16M", 0, 0, SZ_16M, true },
+	{ "a cpus=1 net net=02:00:00:00:00:05 memory=64M vsock net", 0, 3, 0, true },
+	{ FOUR_NETS " vsock", -EINVAL },
+	{ "a cpus=1 memory=64M vsock vsock", -EINVAL },
+	{ "a cpus=1 memory=64M vsock=3", -EINVAL },
+	{ "a cpus=1 memory=64M vsocks", -EINVAL },
+	{ "a cpus=1 memory=64M vsoc", -EINVAL },
 };
 
 static void create_case_desc(const struct create_case *c, char *desc)
@@ -299,7 +308,7 @@ static void create_case_desc(const struct create_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(create, create_cases, create_case_desc);
 
-static void create_net_keys_parse_or_refuse(struct kunit *test)
+static void create_virtio_keys_parse_or_refuse(struct kunit *test)
 {
 	const struct create_case *c = test->param_value;
 	struct mk_create_req *req = kunit_kzalloc(test, sizeof(*req),
@@ -314,6 +323,7 @@ static void create_net_keys_parse_or_refuse(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, req->nr_net, c->nr_net);
 	KUNIT_EXPECT_EQ(test, req->iowin_size, c->iowin);
+	KUNIT_EXPECT_EQ(test, req->vsock, c->vsock);
 }
 
 static void create_net_mac_is_kept(struct kunit *test)
@@ -337,7 +347,7 @@ static struct kunit_case multikernel_virtio_cases[] = {
 	KUNIT_CASE_PARAM(virtio_fdt_bad_device_is_refused, device_gen_params),
 	KUNIT_CASE(virtio_fdt_duplicate_and_excess_refused),
 	KUNIT_CASE(virtio_fdt_unknown_kind_is_skipped),
-	KUNIT_CASE_PARAM(create_net_keys_parse_or_refuse, create_gen_params),
+	KUNIT_CASE_PARAM(create_virtio_keys_parse_or_refuse, create_gen_params),
 	KUNIT_CASE(create_net_mac_is_kept),
 	{}
 };

@@ -149,6 +149,17 @@ static int mk_vnet_show(struct mk_vdev *vd, char *buf, int len)
 			 vnet->bad_length);
 }
 
+/* Destroy: unregister the netdev, free it and the device. */
+static void mk_vnet_remove(struct mk_vdev *vd)
+{
+	struct mk_vnet *vnet = mk_vnet_of(vd);
+
+	unregister_netdev(vnet->ndev);
+	netif_napi_del(&vnet->napi);
+	mk_vdev_free(vd);
+	free_netdev(vnet->ndev);
+}
+
 static const struct mk_vdev_ops mk_vnet_ops = {
 	.device_id	= VIRTIO_ID_NET,
 	.features	= MK_VNET_FEATURES,
@@ -160,6 +171,7 @@ static const struct mk_vdev_ops mk_vnet_ops = {
 	.broken		= mk_vnet_broken,
 	.kick		= mk_vnet_kick,
 	.show		= mk_vnet_show,
+	.remove		= mk_vnet_remove,
 };
 
 /*
@@ -461,7 +473,7 @@ out_free:
  *
  * Return: 0, or -ENAMETOOLONG (the netdev's name would not fit),
  * -ENOMEM, or what register_netdev() failed with; on failure the NICs
- * made so far stay for mk_vnets_destroy().
+ * made so far stay for mk_vdevs_destroy().
  */
 int mk_vnets_create(struct mk_instance *inst, const struct mk_create_req *req)
 {
@@ -474,24 +486,4 @@ int mk_vnets_create(struct mk_instance *inst, const struct mk_create_req *req)
 			return ret;
 	}
 	return 0;
-}
-
-/**
- * mk_vnets_destroy() - remove an instance's virtio NICs
- * @inst:	the instance, not running
- */
-void mk_vnets_destroy(struct mk_instance *inst)
-{
-	struct mk_vnet *vnet;
-	struct mk_vdev *vd;
-
-	while (inst->nr_vdevs) {
-		vd = inst->vdevs[--inst->nr_vdevs];
-		inst->vdevs[inst->nr_vdevs] = NULL;
-		vnet = mk_vnet_of(vd);
-		unregister_netdev(vnet->ndev);
-		netif_napi_del(&vnet->napi);
-		mk_vdev_free(vd);
-		free_netdev(vnet->ndev);
-	}
 }

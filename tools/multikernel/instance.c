@@ -20,7 +20,7 @@
 	 MULTIKERNEL_NAME_MAX + MK_CPULIST_MAX +			\
 	 MKCTL_MAX_DEVICES * sizeof(" device=0000:00:00.0") +		\
 	 MKCTL_MAX_NETS * sizeof(" net=00:00:00:00:00:00") +		\
-	 sizeof(" iowin=18446744073709551615"))
+	 sizeof(" vsock") + sizeof(" iowin=18446744073709551615"))
 
 struct mk_inst {
 	char name[MULTIKERNEL_NAME_MAX + 1];
@@ -50,7 +50,7 @@ static void create_help(void)
 {
 	printf("Usage: mkctl create NAME --cpus LIST --memory SIZE\n"
 	       "                    [--device BDF[,BDF...]]... [--net[=MAC]]...\n"
-	       "                    [--iowin SIZE] [--offline]\n"
+	       "                    [--vsock] [--iowin SIZE] [--offline]\n"
 	       "\n"
 	       "Create an instance: give it CPUs and memory from the pool,\n"
 	       "and PCI functions of this machine.\n"
@@ -69,10 +69,14 @@ static void create_help(void)
 	       "                  in the instance, mk-NAME here (mk-NAME.N for\n"
 	       "                  more); MAC made up from NAME unless given;\n"
 	       "                  repeated, %d at most\n"
-	       "  --iowin SIZE    memory for the network interfaces' buffers,\n"
-	       "                  from the pool (default 8M)\n"
+	       "  --vsock         AF_VSOCK to and from the instance: its CID is\n"
+	       "                  its id plus 2 (mkctl status: virtioN_cid),\n"
+	       "                  this kernel's is 2; counts as a network\n"
+	       "                  interface towards the %d\n"
+	       "  --iowin SIZE    memory for the virtio devices' buffers, from\n"
+	       "                  the pool (default 8M)\n"
 	       "  --offline       take the listed CPUs offline first\n",
-	       MKCTL_MAX_DEVICES, MKCTL_MAX_NETS);
+	       MKCTL_MAX_DEVICES, MKCTL_MAX_NETS, MKCTL_MAX_NETS);
 }
 
 static void destroy_help(void)
@@ -140,6 +144,8 @@ const struct mkctl_opt mk_create_opts[] = {
 	  .arg = &mk_create_req.device, .each = mk_device_opt },
 	{ .name = "net", .has_arg = optional_argument,
 	  .arg = &mk_create_req.net, .each = mk_net_opt },
+	{ .name = "vsock", .has_arg = no_argument,
+	  .arg = &mk_create_req.vsock },
 	{ .name = "iowin", .has_arg = required_argument,
 	  .arg = &mk_create_req.iowin },
 	{ }
@@ -175,10 +181,14 @@ int mk_create_check(const struct mkctl_args *a)
 					 req->memory);
 	if (!req->bytes)
 		return mkctl_usage_error(cmd, "--memory must be more than 0");
+	if (req->vsock && req->nr_nets == MKCTL_MAX_NETS)
+		return mkctl_usage_error(cmd, "--vsock and %d --net: %d virtio devices at most",
+					 MKCTL_MAX_NETS, MKCTL_MAX_NETS);
 	if (!req->iowin)
 		return -1;
-	if (!req->nr_nets)
-		return mkctl_usage_error(cmd, "--iowin is only for instances with --net");
+	if (!req->nr_nets && !req->vsock)
+		return mkctl_usage_error(cmd,
+					 "--iowin is only for instances with --net or --vsock");
 	if (mkctl_parse_size(req->iowin, &req->iowin_bytes) || !req->iowin_bytes)
 		return mkctl_usage_error(cmd, "--iowin '%s' is not a size like 8M",
 					 req->iowin);
@@ -346,6 +356,8 @@ static void mk_create_line(const char *name, char *line, size_t len)
 				 req->devices[i]);
 	for (i = 0; i < req->nr_nets && used < len; i++)
 		used += snprintf(line + used, len - used, " %s", req->nets[i]);
+	if (req->vsock && used < len)
+		used += snprintf(line + used, len - used, " vsock");
 	if (req->iowin && used < len)
 		snprintf(line + used, len - used, " iowin=%llu",
 			 (unsigned long long)req->iowin_bytes);

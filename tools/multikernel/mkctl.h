@@ -171,6 +171,7 @@ struct mk_create_req {
 	char devices[MKCTL_MAX_DEVICES][MKCTL_BDF_MAX];
 	unsigned int nr_devices;
 	const char *net;		/* the last --net */
+	const char *vsock;		/* set with --vsock */
 	const char *iowin;
 	uint64_t iowin_bytes;
 	/* every --net, as the create line's key: "net" or "net=MAC" */

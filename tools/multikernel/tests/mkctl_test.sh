@@ -285,6 +285,26 @@ run create_without_name_is_usage_error 2 "$MKCTL" create &&
 	check create_without_name_is_usage_error contains "$err" "missing NAME"
 check usage_errors_write_nothing holds "$SYS/create" "web2 cpus=3,5 memory=67108864"
 
+# Virtio devices: net and vsock keys, and the I/O window they share.
+run create_writes_net_and_vsock_keys 0 "$MKCTL" create new --cpus 5 --memory 1M \
+	--net --net=02:00:00:00:00:07 --vsock --iowin 16M &&
+	check create_writes_net_and_vsock_keys holds "$SYS/create" \
+		"new cpus=5 memory=1048576 net net=02:00:00:00:00:07 vsock iowin=16777216"
+run create_vsock_alone_takes_iowin 0 "$MKCTL" create new --cpus 5 --memory 1M \
+	--vsock --iowin 8M &&
+	check create_vsock_alone_takes_iowin holds "$SYS/create" \
+		"new cpus=5 memory=1048576 vsock iowin=8388608"
+: >"$SYS/create"
+run create_vsock_past_four_devices_is_usage_error 2 "$MKCTL" create new --cpus 5 \
+	--memory 1M --net --net --net --net --vsock &&
+	check create_vsock_past_four_devices_is_usage_error contains "$err" \
+		"4 virtio devices at most"
+run create_iowin_without_virtio_is_usage_error 2 "$MKCTL" create new --cpus 5 \
+	--memory 1M --iowin 8M &&
+	check create_iowin_without_virtio_is_usage_error contains "$err" \
+		"--iowin is only for instances with --net or --vsock"
+check virtio_usage_errors_write_nothing holds "$SYS/create" ""
+
 # PCI device handover: device= keys on the create line.
 export MKCTL_PCI_SYSFS=$TMP/pci
 fake_pci

@@ -315,12 +315,46 @@ static inline bool mk_wait_state(const char *name, const char *state,
 /* Does instances/NAME/stats contain @needle ("key value\n")? */
 static inline bool mk_stats_has(const char *name, const char *needle)
 {
-	char stats[2048];
+	char stats[8192];
 
 	if (mk_inst_read(name, "stats", stats, sizeof(stats) - 1))
 		return false;
 	strcat(stats, "\n");	/* mk_read_file() strips the last one */
 	return strstr(stats, needle);
+}
+
+/* Wait until NAME's stats contain @needle. False on timeout. */
+static inline bool mk_wait_stats(const char *name, const char *needle,
+				 int timeout_s)
+{
+	int i;
+
+	for (i = 0; i <= timeout_s * 10; i++) {
+		if (mk_stats_has(name, needle))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/*
+ * "BYTES SUM" of mk-net's stream of @bytes from @seed (what a transfer
+ * of it must print at both ends), into @sum. 0 or -1.
+ */
+static inline int mk_net_sum(long long bytes, int seed, char *sum, size_t len)
+{
+	char cmd[64];
+	FILE *p;
+	int ret;
+
+	snprintf(cmd, sizeof(cmd), "mk-net sum %lld %d", bytes, seed);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	ret = fgets(sum, len, p) ? 0 : -1;
+	pclose(p);
+	sum[strcspn(sum, "\n")] = '\0';
+	return ret;
 }
 
 /* Send @cmd to the serve loop (vm/spawn-init) of NAME's spawn, no answer. */

@@ -151,15 +151,7 @@ static void host_pings(struct __test_metadata *_metadata, int size)
 static void tcp_sum(struct __test_metadata *_metadata, int bytes, char *sum,
 		    size_t len)
 {
-	char cmd[64];
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "mk-net sum %d %d", bytes, TCP_SEED);
-	p = popen(cmd, "r");
-	ASSERT_NE(NULL, p);
-	ASSERT_NE(NULL, fgets(sum, len, p));
-	pclose(p);
-	sum[strcspn(sum, "\n")] = '\0';
+	ASSERT_EQ(0, mk_net_sum(bytes, TCP_SEED, sum, len));
 }
 
 TEST_F_TIMEOUT(net, ping_both_ways, 600)
@@ -235,18 +227,6 @@ TEST_F_TIMEOUT(net, carrier_follows_spawn_and_restart_reconnects, 900)
 	EXPECT_EQ(-1, carrier());
 }
 
-static bool wait_stats(const char *name, const char *needle, int timeout_s)
-{
-	int i;
-
-	for (i = 0; i <= timeout_s * 10; i++) {
-		if (mk_stats_has(name, needle))
-			return true;
-		usleep(100000);
-	}
-	return false;
-}
-
 /* Load the test kernel into @name and start it. */
 static void start_loaded(struct __test_metadata *_metadata, const char *name)
 {
@@ -285,7 +265,7 @@ static void hostile_ring(struct __test_metadata *_metadata, char *reply,
 	ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, cmd, reply, len));
 	ASSERT_STREQ("virtio-break 0", reply);
 	snprintf(want, sizeof(want), "virtio0_needs_reset_why %s", why);
-	EXPECT_TRUE(wait_stats(NAME, "virtio0_needs_reset 1", CARRIER_WAIT_S))
+	EXPECT_TRUE(mk_wait_stats(NAME, "virtio0_needs_reset 1", CARRIER_WAIT_S))
 		mk_sh("grep virtio " MK_SYSFS "/instances/" NAME "/stats >&2");
 	EXPECT_TRUE(mk_stats_has(NAME, want));
 	EXPECT_TRUE(wait_carrier(0, CARRIER_WAIT_S));
