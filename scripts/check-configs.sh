@@ -198,7 +198,9 @@ cloud_configure() {
 	# is built with them alone, is compiled too (a distro leaves them
 	# off); likewise OF and MULTIKERNEL_VIRTIO for the virtio files
 	# (Debian's cloud config has no OF, which the restricted DMA pool
-	# needs). olddefconfig resolves the rest.
+	# needs), and VSOCKETS=y for vsock_host.c (Debian builds the vsock
+	# core as a module; MULTIKERNEL_VSOCK needs it built in).
+	# olddefconfig resolves the rest.
 	# The result replaces .config only when it differs, so that a rerun
 	# rebuilds nothing.
 	mkdir -p "$cloud"
@@ -209,7 +211,8 @@ cloud_configure() {
 		--disable DEBUG_INFO_DWARF4 --disable DEBUG_INFO_DWARF5 \
 		--enable DEBUG_INFO_NONE \
 		--enable MULTIKERNEL --enable MULTIKERNEL_TEST_HOOKS \
-		--enable OF --enable MULTIKERNEL_VIRTIO &&
+		--enable OF --enable MULTIKERNEL_VIRTIO \
+		--enable VSOCKETS --enable MULTIKERNEL_VSOCK &&
 	"${kmake[@]}" -s O="$cloud" KCONFIG_CONFIG=.config.mk olddefconfig >&2 || return 1
 	cmp -s "$cloud/.config.mk" "$cloud/.config" || mv "$cloud/.config.mk" "$cloud/.config"
 }

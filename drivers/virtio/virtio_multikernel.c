@@ -19,6 +19,7 @@
 
 #define pr_fmt(fmt) "virtio-multikernel: " fmt
 
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/init.h>
 #include <linux/memblock.h>
@@ -297,6 +298,68 @@ static const struct virtio_config_ops mk_vm_config_ops = {
 };
 
 #ifdef CONFIG_MULTIKERNEL_TEST_HOOKS
+/* How long the break hook keeps offering until the host notices. */
+#define MK_VM_BREAK_WAIT_MS	5000
+#define MK_VM_BREAK_POLL_US	500
+
+/*
+ * Offer the malformed buffer once and kick; *@published is the available
+ * index that offers it. The descriptor goes into the last slot of the
+ * table.
+ */
+static void mk_vm_break_offer(struct virtqueue *vq, const char *how,
+			      u16 *published)
+{
+	struct vring_avail *avail = phys_to_virt(virtqueue_get_avail_addr(vq));
+	struct vring_desc *desc = phys_to_virt(virtqueue_get_desc_addr(vq));
+	unsigned int num = virtqueue_get_vring_size(vq), head = num - 1;
+	u16 idx = virtio16_to_cpu(vq->vdev, READ_ONCE(avail->idx));
+
+	if (!strcmp(how, "jump")) {
+		/* Like a real publish, so that only the index is wrong. */
+		*published = idx + num + 1;
+	} else {
+		if (!strcmp(how, "addr")) {
+			/* This kernel's own RAM: never in the window. */
+			desc[head].addr = cpu_to_virtio64(vq->vdev,
+							  multikernel_spawn->mem_base);
+			desc[head].flags = 0;
+		} else {
+			desc[head].addr = cpu_to_virtio64(vq->vdev,
+							  virtqueue_get_desc_addr(vq));
+			desc[head].flags = cpu_to_virtio16(vq->vdev, VRING_DESC_F_NEXT);
+			desc[head].next = cpu_to_virtio16(vq->vdev, head);
+		}
+		desc[head].len = cpu_to_virtio32(vq->vdev, SZ_1K);
+		avail->ring[idx % num] = cpu_to_virtio16(vq->vdev, head);
+		*published = idx + 1;
+	}
+	/* The entry before the index that makes the host read it. */
+	smp_store_release(&avail->idx, cpu_to_virtio16(vq->vdev, *published));
+	mk_vm_notify(vq);
+}
+
+/*
+ * The driver's own next buffer reuses the avail slot and index the hook
+ * took (its bookkeeping does not know of the hook's): true once it has,
+ * when the host may not have read the hook's buffer.
+ */
+static bool mk_vm_break_overwritten(struct virtqueue *vq, const char *how,
+				    u16 published)
+{
+	struct vring_avail *avail = phys_to_virt(virtqueue_get_avail_addr(vq));
+	struct vring_desc *desc = phys_to_virt(virtqueue_get_desc_addr(vq));
+	unsigned int num = virtqueue_get_vring_size(vq), head = num - 1;
+	u16 slot = (u16)(published - 1) % num;
+
+	if (virtio16_to_cpu(vq->vdev, READ_ONCE(avail->idx)) != published)
+		return true;
+	if (!strcmp(how, "jump"))
+		return false;
+	return virtio16_to_cpu(vq->vdev, READ_ONCE(avail->ring[slot])) != head ||
+	       virtio32_to_cpu(vq->vdev, READ_ONCE(desc[head].len)) != SZ_1K;
+}
+
 /**
  * mk_virtio_test_break() - test hook: offer the host a malformed buffer
  * @device:	index of the device
@@ -306,22 +369,24 @@ static const struct virtio_config_ops mk_vm_config_ops = {
  *		that moves by more than the ring holds
  *
  * Writes the descriptor into the last slot of the table and makes it
- * the next available buffer ("jump" writes none), then kicks: the host
- * must mark the device NEEDS_RESET and nothing else. The driver's own bookkeeping is left
- * wrong: only a reset (or a new start) makes the device usable again.
+ * the next available buffer ("jump" writes none), then kicks, until the
+ * host marks the device NEEDS_RESET: a driver that adds a buffer of its
+ * own meanwhile (a transfer in flight) takes the same slot and index
+ * and so may hide the hook's buffer before the host reads it; then it
+ * is offered again. The driver's own bookkeeping is left wrong: only a
+ * reset (or a new start) makes the device usable again.
  *
  * Return: 0, -ENODEV without such a device or queue, -EINVAL for an
- * unknown @how.
+ * unknown @how, -ETIMEDOUT when the host did not mark the device in
+ * %MK_VM_BREAK_WAIT_MS.
  */
 int mk_virtio_test_break(unsigned int device, unsigned int queue,
 			 const char *how)
 {
-	struct vring_avail *avail;
-	struct vring_desc *desc;
+	unsigned long deadline;
 	struct mk_vm_device *vm;
 	struct virtqueue *vq;
-	unsigned int num, head;
-	u16 idx;
+	u16 published;
 
 	if (device >= MK_VIRTIO_MAX_DEVICES || queue >= MK_VIRTIO_MAX_QUEUES)
 		return -ENODEV;
@@ -329,35 +394,20 @@ int mk_virtio_test_break(unsigned int device, unsigned int queue,
 	vq = vm ? READ_ONCE(vm->vqs[queue]) : NULL;
 	if (!vq)
 		return -ENODEV;
-	num = virtqueue_get_vring_size(vq);
-	head = num - 1;
-	desc = phys_to_virt(virtqueue_get_desc_addr(vq));
-	avail = phys_to_virt(virtqueue_get_avail_addr(vq));
-	idx = virtio16_to_cpu(vq->vdev, READ_ONCE(avail->idx));
-	if (!strcmp(how, "jump")) {
-		/* Like a real publish, so that only the index is wrong. */
-		smp_store_release(&avail->idx, cpu_to_virtio16(vq->vdev, idx + num + 1));
-		goto notify;
-	}
-	if (!strcmp(how, "addr")) {
-		/* This kernel's own RAM: never in the window. */
-		desc[head].addr = cpu_to_virtio64(vq->vdev, multikernel_spawn->mem_base);
-		desc[head].flags = 0;
-	} else if (!strcmp(how, "loop")) {
-		desc[head].addr = cpu_to_virtio64(vq->vdev, virtqueue_get_desc_addr(vq));
-		desc[head].flags = cpu_to_virtio16(vq->vdev, VRING_DESC_F_NEXT);
-		desc[head].next = cpu_to_virtio16(vq->vdev, head);
-	} else {
+	if (strcmp(how, "jump") && strcmp(how, "addr") && strcmp(how, "loop"))
 		return -EINVAL;
-	}
-	desc[head].len = cpu_to_virtio32(vq->vdev, SZ_1K);
-	avail->ring[idx % num] = cpu_to_virtio16(vq->vdev, head);
-	/* The entry before the index that makes the host read it. */
-	smp_store_release(&avail->idx, cpu_to_virtio16(vq->vdev, idx + 1));
-notify:
-	mk_vm_notify(vq);
+
 	pr_warn("test hook: device %u queue %u: malformed buffer (%s) offered\n",
 		device, queue, how);
+	deadline = jiffies + msecs_to_jiffies(MK_VM_BREAK_WAIT_MS);
+	mk_vm_break_offer(vq, how, &published);
+	while (!(mk_vm_get_status(&vm->vdev) & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+		if (mk_vm_break_overwritten(vq, how, published))
+			mk_vm_break_offer(vq, how, &published);
+		usleep_range(MK_VM_BREAK_POLL_US, 2 * MK_VM_BREAK_POLL_US);
+	}
 	return 0;
 }
 EXPORT_SYMBOL_GPL(mk_virtio_test_break);

@@ -323,6 +323,20 @@ static inline bool mk_stats_has(const char *name, const char *needle)
 	return strstr(stats, needle);
 }
 
+/* The number after "@key " at the start of a line of NAME's stats; -1. */
+static inline long long mk_stat(const char *name, const char *key)
+{
+	char stats[8192], needle[64], *hit;
+
+	if (mk_inst_read(name, "stats", stats, sizeof(stats)))
+		return -1;
+	snprintf(needle, sizeof(needle), "%s ", key);
+	for (hit = strstr(stats, needle); hit; hit = strstr(hit + 1, needle))
+		if (hit == stats || hit[-1] == '\n')
+			return atoll(hit + strlen(needle));
+	return -1;
+}
+
 /* Wait until NAME's stats contain @needle. False on timeout. */
 static inline bool mk_wait_stats(const char *name, const char *needle,
 				 int timeout_s)
