@@ -93,6 +93,9 @@ mv "$spawn_cpio.tmp" "$spawn_cpio"
 	echo "file /kexec-test $vmdir/kexec-test 755 0 0"
 	# socat: vsock_test checks that the usual tool talks AF_VSOCK.
 	with_libs /usr/bin/socat
+	# iproute2's ip for net_bench's veth pair between two namespaces
+	# (busybox's ip, /bin/ip and first in PATH, has neither).
+	with_libs /usr/bin/ip
 	# mkctl(8) where tools/multikernel's "make install" put it (mkctl too,
 	# above), and the sysfs ABI file pool_test checks the kernel against.
 	for d in /usr/share /usr/share/man /usr/share/man/man8 /usr/share/doc \
