@@ -300,24 +300,36 @@ static const struct virtio_config_ops mk_vm_config_ops = {
 #ifdef CONFIG_MULTIKERNEL_TEST_HOOKS
 /* How long the break hook keeps offering until the host notices. */
 #define MK_VM_BREAK_WAIT_MS	5000
+/* How often it offers again meanwhile (the host may have missed it). */
+#define MK_VM_BREAK_RETRY_MS	50
 #define MK_VM_BREAK_POLL_US	500
+/* "jump": half the index space, more than any ring holds either way. */
+#define MK_VM_BREAK_JUMP	0x8000
 
 /*
- * Offer the malformed buffer once and kick; *@published is the available
- * index that offers it. The descriptor goes into the last slot of the
- * table.
+ * Offer the malformed buffer once and kick. The descriptor goes into
+ * the last slot of the table; "jump" moves only the available index,
+ * once: later calls just kick again.
  */
 static void mk_vm_break_offer(struct virtqueue *vq, const char *how,
-			      u16 *published)
+			      bool first)
 {
 	struct vring_avail *avail = phys_to_virt(virtqueue_get_avail_addr(vq));
 	struct vring_desc *desc = phys_to_virt(virtqueue_get_desc_addr(vq));
 	unsigned int num = virtqueue_get_vring_size(vq), head = num - 1;
-	u16 idx = virtio16_to_cpu(vq->vdev, READ_ONCE(avail->idx));
+	u16 idx;
 
+	if (!strcmp(how, "jump") && !first)
+		goto notify;
+	/*
+	 * The driver does not know of the hook: from the read of the index
+	 * to its store, a buffer the driver publishes on another CPU is
+	 * lost or moves the index back. Keep that window short.
+	 */
+	preempt_disable();
+	idx = virtio16_to_cpu(vq->vdev, READ_ONCE(avail->idx));
 	if (!strcmp(how, "jump")) {
-		/* Like a real publish, so that only the index is wrong. */
-		*published = idx + num + 1;
+		idx += MK_VM_BREAK_JUMP;
 	} else {
 		if (!strcmp(how, "addr")) {
 			/* This kernel's own RAM: never in the window. */
@@ -332,32 +344,13 @@ static void mk_vm_break_offer(struct virtqueue *vq, const char *how,
 		}
 		desc[head].len = cpu_to_virtio32(vq->vdev, SZ_1K);
 		avail->ring[idx % num] = cpu_to_virtio16(vq->vdev, head);
-		*published = idx + 1;
+		idx++;
 	}
 	/* The entry before the index that makes the host read it. */
-	smp_store_release(&avail->idx, cpu_to_virtio16(vq->vdev, *published));
+	smp_store_release(&avail->idx, cpu_to_virtio16(vq->vdev, idx));
+	preempt_enable();
+notify:
 	mk_vm_notify(vq);
-}
-
-/*
- * The driver's own next buffer reuses the avail slot and index the hook
- * took (its bookkeeping does not know of the hook's): true once it has,
- * when the host may not have read the hook's buffer.
- */
-static bool mk_vm_break_overwritten(struct virtqueue *vq, const char *how,
-				    u16 published)
-{
-	struct vring_avail *avail = phys_to_virt(virtqueue_get_avail_addr(vq));
-	struct vring_desc *desc = phys_to_virt(virtqueue_get_desc_addr(vq));
-	unsigned int num = virtqueue_get_vring_size(vq), head = num - 1;
-	u16 slot = (u16)(published - 1) % num;
-
-	if (virtio16_to_cpu(vq->vdev, READ_ONCE(avail->idx)) != published)
-		return true;
-	if (!strcmp(how, "jump"))
-		return false;
-	return virtio16_to_cpu(vq->vdev, READ_ONCE(avail->ring[slot])) != head ||
-	       virtio32_to_cpu(vq->vdev, READ_ONCE(desc[head].len)) != SZ_1K;
 }
 
 /**
@@ -370,11 +363,14 @@ static bool mk_vm_break_overwritten(struct virtqueue *vq, const char *how,
  *
  * Writes the descriptor into the last slot of the table and makes it
  * the next available buffer ("jump" writes none), then kicks, until the
- * host marks the device NEEDS_RESET: a driver that adds a buffer of its
- * own meanwhile (a transfer in flight) takes the same slot and index
- * and so may hide the hook's buffer before the host reads it; then it
- * is offered again. The driver's own bookkeeping is left wrong: only a
- * reset (or a new start) makes the device usable again.
+ * host marks the device NEEDS_RESET. The driver does not know of it: a
+ * buffer the driver adds meanwhile (a transfer in flight) takes the same
+ * slot and index and can hide the hook's before the host reads it, so
+ * it is offered again every %MK_VM_BREAK_RETRY_MS (further malformed
+ * entries behind it change nothing). The driver's own bookkeeping is
+ * left wrong: only a reset (or a new start) makes the device usable
+ * again. The caller must keep the device bound meanwhile (the tests do:
+ * nothing removes a spawn's virtio devices while it runs).
  *
  * Return: 0, -ENODEV without such a device or queue, -EINVAL for an
  * unknown @how, -ETIMEDOUT when the host did not mark the device in
@@ -383,10 +379,10 @@ static bool mk_vm_break_overwritten(struct virtqueue *vq, const char *how,
 int mk_virtio_test_break(unsigned int device, unsigned int queue,
 			 const char *how)
 {
-	unsigned long deadline;
+	unsigned int offers = 0, max_offers;
+	unsigned long deadline, retry;
 	struct mk_vm_device *vm;
 	struct virtqueue *vq;
-	u16 published;
 
 	if (device >= MK_VIRTIO_MAX_DEVICES || queue >= MK_VIRTIO_MAX_QUEUES)
 		return -ENODEV;
@@ -400,15 +396,20 @@ int mk_virtio_test_break(unsigned int device, unsigned int queue,
 	pr_warn("test hook: device %u queue %u: malformed buffer (%s) offered\n",
 		device, queue, how);
 	deadline = jiffies + msecs_to_jiffies(MK_VM_BREAK_WAIT_MS);
-	mk_vm_break_offer(vq, how, &published);
-	while (!(mk_vm_get_status(&vm->vdev) & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+	retry = jiffies;
+	/* Fewer than the ring holds, so that the host sees them all. */
+	max_offers = virtqueue_get_vring_size(vq) / 2;
+	for (;;) {
+		if (mk_vm_get_status(&vm->vdev) & VIRTIO_CONFIG_S_NEEDS_RESET)
+			return 0;
 		if (time_after(jiffies, deadline))
 			return -ETIMEDOUT;
-		if (mk_vm_break_overwritten(vq, how, published))
-			mk_vm_break_offer(vq, how, &published);
+		if (offers < max_offers && !time_before(jiffies, retry)) {
+			mk_vm_break_offer(vq, how, !offers++);
+			retry = jiffies + msecs_to_jiffies(MK_VM_BREAK_RETRY_MS);
+		}
 		usleep_range(MK_VM_BREAK_POLL_US, 2 * MK_VM_BREAK_POLL_US);
 	}
-	return 0;
 }
 EXPORT_SYMBOL_GPL(mk_virtio_test_break);
 #endif

@@ -118,9 +118,14 @@ static int peer_accept(const char *port, int timeout_s)
 	return c;
 }
 
-/* Connect to ADDR PORT, retrying while the receiver may not listen yet. */
+/*
+ * Connect to ADDR PORT, retrying while the receiver may not listen yet.
+ * Reads and writes time out after DEFAULT_TIMEOUT_S, so that a peer
+ * that went silent makes mk-net fail, not hang.
+ */
 static int peer_connect(const char *addr, const char *port)
 {
+	struct timeval tv = { .tv_sec = DEFAULT_TIMEOUT_S };
 	struct peer p;
 	int s = -1, i;
 
@@ -128,7 +133,8 @@ static int peer_connect(const char *addr, const char *port)
 		return -1;
 	for (i = 0; i < CONNECT_TRIES; i++) {
 		s = socket(p.sa.sa_family, SOCK_STREAM, 0);
-		if (s < 0)
+		if (s < 0 || setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+		    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
 			break;
 		if (!connect(s, &p.sa, p.len))
 			return s;
@@ -324,6 +330,7 @@ static int do_rr(const char *addr, const char *port, int count)
 	unsigned char byte = 0;
 	int s, one = 1, i;
 	uint64_t start;
+	ssize_t n;
 
 	if (count < 1 || count > RR_MAX) {
 		fprintf(stderr, "mk-net: rr: COUNT from 1 to %d\n", RR_MAX);
@@ -336,8 +343,16 @@ static int do_rr(const char *addr, const char *port, int count)
 	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	for (i = 0; i < count; i++) {
 		start = now_us();
-		if (write(s, &byte, 1) != 1 || read(s, &byte, 1) != 1) {
-			perror("mk-net: rr");
+		if (write(s, &byte, 1) != 1) {
+			perror("mk-net: rr: write");
+			return 1;
+		}
+		n = read(s, &byte, 1);
+		if (n != 1) {
+			if (n)
+				perror("mk-net: rr: read");
+			else
+				fprintf(stderr, "mk-net: rr: the peer closed\n");
 			return 1;
 		}
 		us[i] = now_us() - start;

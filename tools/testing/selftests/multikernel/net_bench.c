@@ -9,9 +9,11 @@
  *   TCP request/response    mk-net rr: one byte each way, median and p99
  *   vsock stream, each way  the spawn only (veth has no vsock), next to
  *                           the veth TCP stream
- * and the spawn's doorbells (spawn to host) and virtio interrupts (host
- * to spawn) per MiB moved. Every figure is the median of RUNS. Under
- * QEMU TCG these are functional, relative numbers only.
+ * and, per MiB moved, the host's doorbell IPIs and virtio interrupts to
+ * the spawn and the queue kicks it took from the spawn (a kick can ride
+ * another's doorbell, and a doorbell carry several kicks). Every figure
+ * is the median of RUNS. Under QEMU TCG these are functional, relative
+ * numbers only.
  *
  *   net_bench [RUNS]	(needs mkctl, iproute2's ip, MK_KERNEL, MK_INITRD)
  */
@@ -153,24 +155,28 @@ struct stream {
 /* @s, @runs times: the median Mbit/s at the sender, or -1. */
 static double stream(const char *what, const struct stream *s)
 {
+	char out[128], got[64], prefix[64];
 	double mbit[MAX_RUNS];
-	char out[128], got[64];
 	int i;
 
 	for (i = 0; i < runs; i++, port++) {
+		out[0] = '\0';
 		if (s->host_sink ? mk_sh(s->host_sink, port) :
 		    spawn_cmd("tcp-sink %s%d\n", s->spawn_sink_port, port))
 			goto fail;
+		/* The spawn's answers name the port: none of an earlier run. */
+		snprintf(prefix, sizeof(prefix), "tcp-blast %d ", port);
 		if (s->host_blast ? sh_line(out, sizeof(out), s->host_blast, port, BYTES) :
 		    spawn_cmd("tcp-blast %s %d %lld\n", s->spawn_blast_to, port, BYTES) ||
-		    spawn_answer("tcp-blast ", out, sizeof(out)))
+		    spawn_answer(prefix, out, sizeof(out)))
 			goto fail;
 		mbit[i] = mbit_of(out);
 		if (mbit[i] < 0)
 			goto fail;
 		/* The spawn's sink answers once it has it all. */
+		snprintf(prefix, sizeof(prefix), "tcp-sink %s%d ", s->spawn_sink_port ?: "", port);
 		if (!s->host_sink &&
-		    (spawn_answer("tcp-sink ", got, sizeof(got)) || atoll(got) != BYTES))
+		    (spawn_answer(prefix, got, sizeof(got)) || atoll(got) != BYTES))
 			goto fail;
 	}
 	return median(mbit);
@@ -189,10 +195,11 @@ static int request_response(const char *what, const char *host_echo,
 			    const char *rr, double *med, double *p99)
 {
 	double m[MAX_RUNS], p[MAX_RUNS];
-	char out[128] = "", got[64];
+	char out[128] = "", got[64], prefix[32];
 	int i, n;
 
 	for (i = 0; i < runs; i++, port++) {
+		snprintf(prefix, sizeof(prefix), "tcp-echo %d ", port);
 		if (host_echo ? mk_sh(host_echo, port) :
 		    spawn_cmd("tcp-echo %d\n", port))
 			goto fail;
@@ -200,7 +207,7 @@ static int request_response(const char *what, const char *host_echo,
 		    sscanf(out, "%d %lf %lf", &n, &m[i], &p[i]) != 3 ||
 		    n != RR_COUNT)
 			goto fail;
-		if (!host_echo && spawn_answer("tcp-echo ", got, sizeof(got)))
+		if (!host_echo && spawn_answer(prefix, got, sizeof(got)))
 			goto fail;
 	}
 	*med = median(m);
@@ -268,6 +275,12 @@ static int spawn_up(void)
 	return atoi(out) + CID_OFFSET;
 }
 
+/* @count per MiB of the TCP streams of both ways. */
+static double per_mib(long long count)
+{
+	return (double)count * MIB / (2.0 * runs * BYTES);
+}
+
 static void print_pair(const char *what, double spawn, double veth)
 {
 	printf("%-30s spawn %7.1f Mbit/s   veth %7.1f Mbit/s   ratio %5.2f\n",
@@ -299,7 +312,7 @@ int main(int argc, char **argv)
 	struct stream vsock_out = { .spawn_sink_port = "vsock:" };
 	double v_out, v_in, n_out, n_in, vs_out, vs_in;
 	double v_med, v_p99, n_med, n_p99;
-	long long doorbells, irqs;
+	long long doorbells, irqs, kicks;
 	char vsock_blast[64];
 	int cid, ret = 1;
 
@@ -321,10 +334,12 @@ int main(int argc, char **argv)
 	v_in = stream("veth in", &veth_in);
 	doorbells = mk_stat(NAME, "doorbells");
 	irqs = mk_stat(NAME, "virtio0_interrupts");
+	kicks = mk_stat(NAME, "virtio0_kicks");
 	n_out = stream("TCP to the spawn", &net_out);
 	n_in = stream("TCP from the spawn", &net_in);
 	doorbells = mk_stat(NAME, "doorbells") - doorbells;
 	irqs = mk_stat(NAME, "virtio0_interrupts") - irqs;
+	kicks = mk_stat(NAME, "virtio0_kicks") - kicks;
 	vs_out = stream("vsock to the spawn", &vsock_out);
 	vs_in = stream("vsock from the spawn", &vsock_in);
 	if (v_out < 0 || v_in < 0 || n_out < 0 || n_in < 0 || vs_out < 0 ||
@@ -345,9 +360,10 @@ int main(int argc, char **argv)
 	print_pair("vsock stream spawn -> host", vs_in, v_in);
 	printf("%-30s spawn %7.1f us (p99 %.1f)   veth %7.1f us (p99 %.1f)   ratio %5.2f\n",
 	       "TCP request/response, 1 byte", n_med, n_p99, v_med, v_p99, n_med / v_med);
-	printf("%-30s %.1f doorbells to the host, %.1f interrupts to the spawn\n",
-	       "per MiB of TCP, both ways", (double)doorbells * MIB / (2.0 * runs * BYTES),
-	       (double)irqs * MIB / (2.0 * runs * BYTES));
+	printf("%-30s host to spawn: %.1f doorbell IPIs for %.1f virtio interrupts;\n"
+	       "%-30s spawn to host: %.1f queue kicks taken\n",
+	       "per MiB of TCP, both ways", per_mib(doorbells), per_mib(irqs), "",
+	       per_mib(kicks));
 	ret = 0;
 out:
 	if (dev_fd >= 0)
