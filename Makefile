@@ -80,9 +80,10 @@ kernel-debug: tree
 	+@$(KMAKE_ANY) O=$(DEBUG_OBJ) -s -j$(JOBS) bzImage
 	@echo "kernel-debug: $(DEBUG_BZIMAGE) ($$(date +%T))"
 
-# The test initramfs with the debug kernel as the spawns' /boot/bzImage.
-initramfs-debug: tools kernel-debug
-	@MK_SPAWN_BZIMAGE=$(DEBUG_BZIMAGE) $(TOP)/scripts/mkinitramfs.sh \
+# The test initramfs of the debug kernel: /boot/bzImage-host is the debug
+# kernel, /boot/bzImage (what most spawns boot) the lean one.
+initramfs-debug: tools kernel kernel-debug
+	@MK_HOST_BZIMAGE=$(DEBUG_BZIMAGE) $(TOP)/scripts/mkinitramfs.sh \
 		$(DEBUG_INITRAMFS) $(TOOLS_OUT) $(SELFTESTS_OUT)
 
 run: kernel initramfs

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# [MK_SPAWN_BZIMAGE=FILE] mkinitramfs.sh OUT TOOLS_DIR SELFTESTS_DIR
+# [MK_SPAWN_BZIMAGE=FILE] [MK_HOST_BZIMAGE=FILE] mkinitramfs.sh OUT TOOLS_DIR SELFTESTS_DIR
 #
 # Build the host's initramfs: busybox-static, mkctl and its man page, the
 # multikernel kselftests and the sysfs ABI document they check, the VM
@@ -20,8 +20,12 @@ vmdir=$top/tools/testing/selftests/multikernel/vm
 [ -x "$gen" ] || { echo "mkinitramfs: $gen missing: run 'make kernel' first" >&2; exit 1; }
 [ -x "$busybox" ] || { echo "mkinitramfs: $busybox missing: run 'make deps'" >&2; exit 1; }
 
-# MK_SPAWN_BZIMAGE: another kernel for the spawns (the debug tier's).
+# /boot/bzImage is what most spawns boot (MK_SPAWN_BZIMAGE, by default
+# the lean kernel), /boot/bzImage-host the host's own kernel (mk_test.h):
+# the same file unless MK_HOST_BZIMAGE names another (the debug tier's,
+# whose tests that want a debug spawn boot bzImage-host).
 bzimage=${MK_SPAWN_BZIMAGE:-$top/build/obj/arch/x86/boot/bzImage}
+host_bzimage=${MK_HOST_BZIMAGE:-}
 list=$(mktemp)
 spawn_list=$(mktemp)
 spawn_cpio=$(dirname "$out")/spawn.cpio.gz
@@ -82,6 +86,11 @@ mv "$spawn_cpio.tmp" "$spawn_cpio"
 	echo "dir /selftests 755 0 0"
 	echo "dir /boot 755 0 0"
 	echo "file /boot/bzImage $bzimage 644 0 0"
+	if [ -n "$host_bzimage" ]; then
+		echo "file /boot/bzImage-host $host_bzimage 644 0 0"
+	else
+		echo "slink /boot/bzImage-host bzImage 777 0 0"
+	fi
 	echo "file /boot/spawn.cpio.gz $spawn_cpio 644 0 0"
 	echo "file /bin/mkctl $tools/install/usr/sbin/mkctl 755 0 0"
 	echo "file /init $vmdir/init 755 0 0"

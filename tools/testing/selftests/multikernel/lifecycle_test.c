@@ -22,12 +22,18 @@
 #define MIN_MEMTOTAL_KB		(128 * 1024)
 #define START_KILL_CYCLES	20
 
-static int mk_run(const char *name, const char *cpus, const char *extra_cmdline)
+static int mk_run_kernel(const char *name, const char *cpus,
+			 const char *kernel, const char *extra_cmdline)
 {
 	return mk_sh("mkctl run %s --cpus %s --memory " SPAWN_MEM
-		     " --kernel " MK_KERNEL " --initrd " MK_INITRD
+		     " --kernel %s --initrd " MK_INITRD
 		     " --cmdline '" MK_CMDLINE " %s' --offline --wait=%d",
-		     name, cpus, extra_cmdline, MK_TIMEOUT_S);
+		     name, cpus, kernel, extra_cmdline, MK_TIMEOUT_S);
+}
+
+static int mk_run(const char *name, const char *cpus, const char *extra_cmdline)
+{
+	return mk_run_kernel(name, cpus, MK_KERNEL, extra_cmdline);
 }
 
 /* Parse "MKSPAWN-INIT nproc=N memtotal_kb=M" from the spawn's console. */
@@ -68,7 +74,7 @@ TEST_F_TIMEOUT(host, one_cpu_spawn_runs_and_sees_only_its_cpu_and_memory, 300)
 	long memtotal_kb;
 	int nproc;
 
-	ASSERT_EQ(0, mk_run("a", "3", ""));
+	ASSERT_EQ(0, mk_run_kernel("a", "3", MK_HOST_KERNEL, ""));
 	ASSERT_TRUE(mk_wait_state("a", "running", 1));
 	ASSERT_TRUE(spawn_init_line("a", &nproc, &memtotal_kb));
 	TH_LOG("nproc=%d MemTotal=%ld kB", nproc, memtotal_kb);
@@ -84,7 +90,7 @@ TEST_F_TIMEOUT(host, two_cpu_spawn_brings_up_both_cpus, 300)
 	long memtotal_kb;
 	int nproc;
 
-	ASSERT_EQ(0, mk_run("b", "1-2", ""));
+	ASSERT_EQ(0, mk_run_kernel("b", "1-2", MK_HOST_KERNEL, ""));
 	ASSERT_TRUE(spawn_init_line("b", &nproc, &memtotal_kb));
 	EXPECT_EQ(2, nproc);
 	/* Its log says what is true: spawns never use IPI shorthands. */
