@@ -11,8 +11,9 @@
 # a chroot with /dev, /proc and /sys mounted, an empty ccache and
 # PATH=/usr/sbin:/usr/bin:/sbin:/bin. Nothing of the build machine's
 # packages, Python or caches is visible inside. Not part of "make test":
-# it downloads the packages and builds everything cold (about 30 min on 2
-# cores). Needs root and the Debian archive.
+# it downloads the packages and builds everything cold (about 35 min on 2
+# cores, "make test" then about 55 min more)
+# Needs root and the Debian archive.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
