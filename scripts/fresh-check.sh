@@ -12,8 +12,8 @@
 # PATH=/usr/sbin:/usr/bin:/sbin:/bin. Nothing of the build machine's
 # packages, Python or caches is visible inside. Not part of "make test":
 # it downloads the packages and builds everything cold (about 35 min on 2
-# cores, "make test" then about 55 min more)
-# Needs root and the Debian archive.
+# cores, "make test" then about 55 min more). Needs root and the Debian
+# archive.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
