@@ -10,7 +10,7 @@ PKGS=(
 	gcc make flex bison bc libelf-dev libssl-dev cpio xz-utils ccache
 	python3 perl rsync kmod sparse
 	python3-docutils groff-base man-db
-	python3-ply python3-git patch git zstd socat iproute2
+	python3-ply python3-git patch git zstd socat iproute2 ethtool
 )
 
 # QEMU before 8.1 (bookworm has 7.2) can keep running guest code that

@@ -105,6 +105,8 @@ mv "$spawn_cpio.tmp" "$spawn_cpio"
 	# iproute2's ip for net_bench's veth pair between two namespaces
 	# (busybox's ip, /bin/ip and first in PATH, has neither).
 	with_libs /usr/bin/ip
+	# ethtool: net_test checks mk-NAME's driver info, offloads and counters.
+	with_libs /usr/sbin/ethtool
 	# mkctl(8) where tools/multikernel's "make install" put it (mkctl too,
 	# above), and the sysfs ABI file pool_test checks the kernel against.
 	for d in /usr/share /usr/share/man /usr/share/man/man8 /usr/share/doc \

@@ -3,7 +3,7 @@
  * Multikernel: parser for writes to /sys/kernel/multikernel/create,
  *
  *	NAME cpus=LIST memory=SIZE [device=[SSSS:]BB:DD.F]...
- *	     [net[=MAC]]... [vsock] [iowin=SIZE]
+ *	     [net[=MAC]]... [mtu=BYTES] [vsock] [iowin=SIZE]
  *
  * Only the syntax is checked here; whether the CPUs and memory can be had
  * is decided when the instance is created.
@@ -114,6 +114,17 @@ static int mk_create_parse_iowin(const char *val, u64 *size, const char **why)
 	}
 	if (*size > MK_IOWIN_MAX) {
 		*why = "iowin= is larger than 256M";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int mk_create_parse_mtu(const char *val, unsigned int *mtu,
+			       const char **why)
+{
+	if (kstrtouint(val, 10, mtu) || *mtu < MK_NET_MTU_MIN ||
+	    *mtu > MK_NET_MTU_MAX) {
+		*why = "mtu= is not a number from 68 to 9000";
 		return -EINVAL;
 	}
 	return 0;
@@ -239,7 +250,8 @@ static int mk_create_parse_cpus(const char *val, struct cpumask *cpus,
  * Keys may come in any order; cpus= and memory= exactly once, device=
  * up to %MK_MAX_DEVICES times, net or net=MAC and vsock (once) up to
  * %MK_VIRTIO_MAX_DEVICES times together, iowin= at most once and only
- * with a virtio device; unknown keys are refused.
+ * with a virtio device, mtu= at most once and only with a net key;
+ * unknown keys are refused.
  *
  * Return: 0, or -EINVAL for anything malformed.
  */
@@ -282,6 +294,8 @@ int mk_create_parse(const char *buf, struct mk_create_req *req,
 			ret = 0;
 		} else if (str_has_prefix(tok, "net")) {
 			ret = mk_create_parse_net(tok, req, why);
+		} else if (str_has_prefix(tok, "mtu=") && !req->mtu) {
+			ret = mk_create_parse_mtu(tok + 4, &req->mtu, why);
 		} else if (str_has_prefix(tok, "iowin=") && !req->iowin_size) {
 			ret = mk_create_parse_iowin(tok + 6, &req->iowin_size,
 						    why);
@@ -303,6 +317,8 @@ int mk_create_parse(const char *buf, struct mk_create_req *req,
 		*why = "too many virtio devices (net and vsock keys)";
 	else if (req->iowin_size && !req->nr_net && !req->vsock)
 		*why = "iowin= without a virtio device (net or vsock)";
+	else if (req->mtu && !req->nr_net)
+		*why = "mtu= without a net key";
 	else
 		ret = 0;
 out:

@@ -116,6 +116,15 @@ struct mk_device_addr {
 #define MK_IOWIN_DEFAULT	SZ_8M
 #define MK_IOWIN_MAX		SZ_256M
 
+/*
+ * The MTU of an instance's virtio NICs (mtu=): both ends start with it
+ * and neither may go above it. Up to jumbo frames; the spawn's receive
+ * buffers are sized from it.
+ */
+#define MK_NET_MTU_DEFAULT	1500
+#define MK_NET_MTU_MIN		68
+#define MK_NET_MTU_MAX		9000
+
 /**
  * struct mk_net_req - a virtio network interface named in a create line
  * @mac:	its MAC address, when @mac_set
@@ -136,6 +145,7 @@ struct mk_net_req {
  * @iowin_size:	bytes of I/O window asked for, 0 for the default
  * @nr_net:	virtio network interfaces asked for
  * @net:	their MAC addresses, when given
+ * @mtu:	the NICs' MTU, 0 for %MK_NET_MTU_DEFAULT
  * @vsock:	a virtio vsock device asked for
  */
 struct mk_create_req {
@@ -147,6 +157,7 @@ struct mk_create_req {
 	u64 iowin_size;
 	unsigned int nr_net;
 	struct mk_net_req net[MK_VIRTIO_MAX_DEVICES];
+	unsigned int mtu;
 	bool vsock;
 };
 

@@ -268,6 +268,7 @@ struct create_case {
 	unsigned int nr_net;
 	u64 iowin;
 	bool vsock;
+	unsigned int mtu;
 };
 
 /* As many NICs as an instance may have, none next to another "net". */
@@ -299,6 +300,16 @@ static const struct create_case create_cases[] = {
 	{ "a cpus=1 memory=64M vsock=3", -EINVAL },
 	{ "a cpus=1 memory=64M vsocks", -EINVAL },
 	{ "a cpus=1 memory=64M vsoc", -EINVAL },
+	{ "a cpus=1 memory=64M net mtu=9000", 0, 1, 0, false, 9000 },
+	{ "a mtu=68 cpus=1 memory=64M net net", 0, 2, 0, false, 68 },
+	{ "a cpus=1 memory=64M net mtu=9001", -EINVAL },
+	{ "a cpus=1 memory=64M net mtu=67", -EINVAL },
+	{ "a cpus=1 memory=64M net mtu=0", -EINVAL },
+	{ "a cpus=1 memory=64M net mtu=1500x", -EINVAL },
+	{ "a cpus=1 memory=64M net mtu=-1", -EINVAL },
+	{ "a cpus=1 memory=64M net mtu=", -EINVAL },
+	{ "a cpus=1 memory=64M net mtu=1500 mtu=1500", -EINVAL },
+	{ "a cpus=1 memory=64M vsock mtu=1500", -EINVAL },
 };
 
 static void create_case_desc(const struct create_case *c, char *desc)
@@ -324,6 +335,7 @@ static void create_virtio_keys_parse_or_refuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, req->nr_net, c->nr_net);
 	KUNIT_EXPECT_EQ(test, req->iowin_size, c->iowin);
 	KUNIT_EXPECT_EQ(test, req->vsock, c->vsock);
+	KUNIT_EXPECT_EQ(test, req->mtu, c->mtu);
 }
 
 static void create_net_mac_is_kept(struct kunit *test)

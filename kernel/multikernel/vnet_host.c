@@ -9,12 +9,20 @@
  * copy through the I/O window with vringh, so a spawn's bad ring can at
  * worst make the device NEEDS_RESET. The carrier is up while the spawn's
  * driver has the device (DRIVER_OK) and down otherwise.
+ *
+ * Offloads travel in the virtio_net_hdr in front of every packet, as
+ * with tun: what the spawn sends may be a TCP segment of up to 64 KiB
+ * with its checksum left to do (the host's stack finishes either); what
+ * the host sends it may leave the checksum to the spawn. Whatever the
+ * spawn's driver did not take, the host's stack does in software first
+ * (ndo_features_check), segmentation included.
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
+#include <linux/highmem.h>
 #include <linux/jhash.h>
 #include <linux/multikernel.h>
 #include <linux/netdevice.h>
@@ -31,9 +39,18 @@
 #define MK_VNET_RX_QUEUE	0	/* the spawn receives: host transmits */
 #define MK_VNET_TX_QUEUE	1	/* the spawn transmits: host receives */
 #define MK_VNET_QUEUES		2
-#define MK_VNET_MTU		ETH_DATA_LEN
-/* Descriptors per packet before vringh allocates a longer iov. */
-#define MK_VNET_IOV		8
+/*
+ * Descriptors per packet before vringh allocates a longer iov: a
+ * virtio_net receive buffer for 64 KiB segments is a header, a page for
+ * each fragment and one more.
+ */
+#define MK_VNET_IOV		(MAX_SKB_FRAGS + 2)
+/* What the spawn may send in one packet: a 64 KiB segment and its MAC header. */
+#define MK_VNET_GSO_MAX		(VLAN_ETH_HLEN + GSO_LEGACY_MAX_SIZE)
+/* A packet longer than a page arrives in page fragments after this much. */
+#define MK_VNET_HEAD_LEN	256
+static_assert(DIV_ROUND_UP(MK_VNET_GSO_MAX - MK_VNET_HEAD_LEN, PAGE_SIZE) <=
+	      MAX_SKB_FRAGS);
 /* Locally administered, and "M" for multikernel. */
 #define MK_VNET_MAC_PREFIX0	0x02
 #define MK_VNET_MAC_PREFIX1	0x4d
@@ -43,7 +60,28 @@
 				 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) | \
 				 BIT_ULL(VIRTIO_NET_F_MAC) | \
 				 BIT_ULL(VIRTIO_NET_F_MTU) | \
-				 BIT_ULL(VIRTIO_NET_F_STATUS))
+				 BIT_ULL(VIRTIO_NET_F_STATUS) | \
+				 MK_VNET_OFFLOADS)
+/*
+ * Checksums both ways; TCP segmentation (with ECN) from the spawn only.
+ * GUEST_TSO is not offered: without mergeable receive buffers (which
+ * need several used buffers published at once, and vringh publishes
+ * one at a time) the spawn's driver would post 64 KiB receive buffers,
+ * and its swiotlb bounce copies each whole, however short the packet:
+ * measured, host-to-spawn TCP halved and request/response took 10 times
+ * as long. The host's stack segments for the spawn instead.
+ */
+#define MK_VNET_OFFLOADS	(BIT_ULL(VIRTIO_NET_F_CSUM) | \
+				 BIT_ULL(VIRTIO_NET_F_HOST_TSO4) | \
+				 BIT_ULL(VIRTIO_NET_F_HOST_TSO6) | \
+				 BIT_ULL(VIRTIO_NET_F_HOST_ECN) | \
+				 BIT_ULL(VIRTIO_NET_F_GUEST_CSUM))
+/*
+ * What the host's netdev hands the spawn: fragments and checksums left
+ * to do, once its driver agrees. No TSO: the stack segments in software
+ * right before mk_vnet_xmit().
+ */
+#define MK_VNET_NETIF_OFFLOADS	(NETIF_F_SG | NETIF_F_HW_CSUM)
 
 /**
  * struct mk_vnet - the host's end of one spawn NIC
@@ -51,25 +89,52 @@
  * @vd:		the virtio device
  * @napi:	takes what the spawn transmits
  * @mac:	the spawn's MAC address
+ * @mtu:	both ends' MTU, and the most either may set
  * @rx_iov:	for the NAPI poll (spawn's transmit queue)
  * @rx_stack:	@rx_iov's first entries
  * @tx_iov:	for the host's transmit (spawn's receive queue)
  * @tx_stack:	@tx_iov's first entries
- * @no_buffer:	host transmits dropped: the spawn had no receive buffer
- * @bad_length:	packets dropped for a length the protocol does not allow
+ * @stats:	what ethtool -S shows; see mk_vnet_stat_names
  */
 struct mk_vnet {
 	struct net_device *ndev;
 	struct mk_vdev *vd;
 	struct napi_struct napi;
 	u8 mac[ETH_ALEN];
+	unsigned int mtu;
 	struct vringh_kiov rx_iov;
 	struct kvec rx_stack[MK_VNET_IOV];
 	struct vringh_kiov tx_iov;
 	struct kvec tx_stack[MK_VNET_IOV];
-	u64 no_buffer;
-	u64 bad_length;
+	struct mk_vnet_stats {
+		u64 no_buffer;
+		u64 bad_length;
+		u64 csum_to_spawn;
+		u64 gso_from_spawn;
+		u64 csum_from_spawn;
+	} stats;
 };
+
+/* ethtool -S names, in struct mk_vnet_stats order, then the device's. */
+static const char mk_vnet_stat_names[][ETH_GSTRING_LEN] = {
+	"no_buffer",		/* host transmits dropped: no receive buffer */
+	"bad_length",		/* packets of a length the protocol forbids */
+	"csum_to_spawn",	/* packets whose checksum the spawn finishes */
+	"gso_from_spawn",	/* segments of up to 64 KiB that came whole */
+	"csum_from_spawn",
+	"virtio_requests",	/* struct mk_vdev_stats from here on */
+	"virtio_kicks",
+	"virtio_interrupts",
+	"virtio_resets",
+	"virtio_needs_reset",
+	"virtio_lost_pokes",
+	"virtio_bad_kicks",
+};
+
+#define MK_VNET_OWN_STATS	(sizeof(struct mk_vnet_stats) / sizeof(u64))
+#define MK_VNET_VDEV_STATS	(sizeof(struct mk_vdev_stats) / sizeof(u64))
+static_assert(ARRAY_SIZE(mk_vnet_stat_names) ==
+	      MK_VNET_OWN_STATS + MK_VNET_VDEV_STATS);
 
 static struct mk_vnet *mk_vnet_of(struct mk_vdev *vd)
 {
@@ -84,7 +149,7 @@ static void mk_vnet_fill_config(struct mk_vdev *vd, u8 *config)
 	ether_addr_copy(cfg.mac, vnet->mac);
 	cfg.status = __cpu_to_virtio16(true, VIRTIO_NET_S_LINK_UP);
 	cfg.max_virtqueue_pairs = __cpu_to_virtio16(true, 1);
-	cfg.mtu = __cpu_to_virtio16(true, MK_VNET_MTU);
+	cfg.mtu = __cpu_to_virtio16(true, vnet->mtu);
 	memcpy(config, &cfg, sizeof(cfg));
 }
 
@@ -143,10 +208,12 @@ static int mk_vnet_show(struct mk_vdev *vd, char *buf, int len)
 	struct mk_vnet *vnet = mk_vnet_of(vd);
 
 	return scnprintf(buf, len,
-			 "virtio%u_netdev %s\nvirtio%u_mac %pM\nvirtio%u_no_buffer %llu\nvirtio%u_bad_length %llu\n",
+			 "virtio%u_netdev %s\nvirtio%u_mac %pM\nvirtio%u_mtu %u\nvirtio%u_no_buffer %llu\nvirtio%u_bad_length %llu\nvirtio%u_gso_from_spawn %llu\n",
 			 vd->index, netdev_name(vnet->ndev), vd->index,
-			 vnet->mac, vd->index, vnet->no_buffer, vd->index,
-			 vnet->bad_length);
+			 vnet->mac, vd->index, vnet->mtu, vd->index,
+			 vnet->stats.no_buffer, vd->index,
+			 vnet->stats.bad_length, vd->index,
+			 vnet->stats.gso_from_spawn);
 }
 
 /* Destroy: unregister the netdev, free it and the device. */
@@ -175,6 +242,89 @@ static const struct mk_vdev_ops mk_vnet_ops = {
 };
 
 /*
+ * May the spawn send a packet with @hdr, @len bytes after it? Only with
+ * the offloads its driver took, as the virtio spec says, and segments
+ * only of its MTU at most, checksum left to do (else -EPROTO); longer
+ * than its MTU only as a segment (else -EMSGSIZE).
+ */
+static int mk_vnet_hdr_check(struct mk_vnet *vnet,
+			     const struct virtio_net_hdr *hdr, size_t len)
+{
+	u64 features = READ_ONCE(vnet->vd->features);
+	u8 gso = hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+	u64 need = 0;
+
+	if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		need |= BIT_ULL(VIRTIO_NET_F_CSUM);
+	if (hdr->gso_type & VIRTIO_NET_HDR_GSO_ECN)
+		need |= BIT_ULL(VIRTIO_NET_F_HOST_ECN);
+	switch (gso) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		if (len > VLAN_ETH_HLEN + vnet->mtu)
+			return -EMSGSIZE;
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		need |= BIT_ULL(VIRTIO_NET_F_HOST_TSO4);
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		need |= BIT_ULL(VIRTIO_NET_F_HOST_TSO6);
+		break;
+	default:
+		return -EPROTO;
+	}
+	/* A segment's checksum is always left to do (virtio 1.2, 5.1.6.2). */
+	if (gso != VIRTIO_NET_HDR_GSO_NONE &&
+	    (!(hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) ||
+	     __virtio16_to_cpu(true, hdr->gso_size) > vnet->mtu))
+		return -EPROTO;
+	return (features & need) == need ? 0 : -EPROTO;
+}
+
+/*
+ * @len bytes of the spawn's packet into a new skb: all in its head up to
+ * a page, else the first MK_VNET_HEAD_LEN there (the protocol headers
+ * and the checksum field) and the rest in page fragments. NULL on an
+ * allocation failure, ERR_PTR(-EFAULT) when the data is not in the
+ * I/O window.
+ */
+static struct sk_buff *mk_vnet_pull_skb(struct mk_vnet *vnet, struct mk_vq *vq,
+					size_t len)
+{
+	size_t head = len > PAGE_SIZE ? MK_VNET_HEAD_LEN : len;
+	struct sk_buff *skb;
+	struct page *page;
+	size_t chunk;
+	ssize_t got;
+
+	skb = napi_alloc_skb(&vnet->napi, head);
+	if (!skb)
+		return NULL;
+	got = vringh_iov_pull_iotlb(&vq->vrh, &vnet->rx_iov, skb_put(skb, head),
+				    head);
+	if (got != head)
+		goto fault;
+	for (len -= head; len; len -= chunk) {
+		chunk = min_t(size_t, len, PAGE_SIZE);
+		page = dev_alloc_page();
+		if (!page) {
+			kfree_skb(skb);
+			return NULL;
+		}
+		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page, 0, chunk,
+				PAGE_SIZE);
+		got = vringh_iov_pull_iotlb(&vq->vrh, &vnet->rx_iov,
+					    page_address(page), chunk);
+		if (got != chunk)
+			goto fault;
+	}
+	return skb;
+
+fault:
+	kfree_skb(skb);
+	return ERR_PTR(-EFAULT);
+}
+
+/*
  * One packet the spawn sent, into an skb; NULL when there is none (or it
  * was dropped). *@head is the chain to complete, or -1. With the
  * queue's lock held.
@@ -182,7 +332,7 @@ static const struct mk_vdev_ops mk_vnet_ops = {
 static struct sk_buff *mk_vnet_pull(struct mk_vnet *vnet, struct mk_vq *vq,
 				    int *head)
 {
-	struct virtio_net_hdr_v1 hdr;
+	struct virtio_net_hdr_mrg_rxbuf hdr;
 	struct sk_buff *skb;
 	size_t len;
 	ssize_t got;
@@ -202,26 +352,46 @@ static struct sk_buff *mk_vnet_pull(struct mk_vnet *vnet, struct mk_vq *vq,
 	for (ret = vnet->rx_iov.i; ret < vnet->rx_iov.used; ret++)
 		len += vnet->rx_iov.iov[ret].iov_len;
 	len -= vnet->rx_iov.consumed;
-	if (len < sizeof(hdr) + ETH_HLEN ||
-	    len > sizeof(hdr) + VLAN_ETH_HLEN + MK_VNET_MTU) {
-		vnet->bad_length++;
+	if (len < sizeof(hdr) + ETH_HLEN || len > sizeof(hdr) + MK_VNET_GSO_MAX) {
+		vnet->stats.bad_length++;
 		return NULL;
 	}
 	got = vringh_iov_pull_iotlb(&vq->vrh, &vnet->rx_iov, &hdr, sizeof(hdr));
 	if (got != sizeof(hdr))
 		goto fault;
 	len -= sizeof(hdr);
-	skb = napi_alloc_skb(&vnet->napi, len);
+	ret = mk_vnet_hdr_check(vnet, &hdr.hdr, len);
+	if (ret == -EMSGSIZE) {
+		vnet->stats.bad_length++;
+		return NULL;
+	}
+	if (ret) {
+		mk_vdev_broken(vnet->vd, "virtio_net_hdr asks for an offload not negotiated");
+		return NULL;
+	}
+	skb = mk_vnet_pull_skb(vnet, vq, len);
+	if (IS_ERR(skb))
+		goto fault;
 	if (!skb) {
 		vnet->ndev->stats.rx_dropped++;
 		return NULL;
 	}
-	got = vringh_iov_pull_iotlb(&vq->vrh, &vnet->rx_iov, skb_put(skb, len),
-				    len);
-	if (got != len) {
+	/* As tun: checked, SKB_GSO_DODGY, for the stack to check again. */
+	if (virtio_net_hdr_to_skb(skb, &hdr.hdr, true)) {
 		kfree_skb(skb);
-		goto fault;
+		mk_vdev_broken(vnet->vd, "bad virtio_net_hdr");
+		return NULL;
 	}
+	/* Short "segments" are left whole: the MTU holds for them too. */
+	if (!skb_is_gso(skb) && skb->len > VLAN_ETH_HLEN + vnet->mtu) {
+		vnet->stats.bad_length++;
+		kfree_skb(skb);
+		return NULL;
+	}
+	if (skb_is_gso(skb))
+		vnet->stats.gso_from_spawn++;
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		vnet->stats.csum_from_spawn++;
 	return skb;
 
 fault:
@@ -281,19 +451,78 @@ static int mk_vnet_poll(struct napi_struct *napi, int budget)
 	return done;
 }
 
+/*
+ * @skb after its header into the spawn's receive buffer @iov: its head,
+ * then each fragment page by page. Return: the bytes put, fewer when
+ * the buffer is too small, or -EFAULT when it is not in the I/O window.
+ */
+static ssize_t mk_vnet_push_skb(struct vringh *vrh, struct vringh_kiov *iov,
+				struct sk_buff *skb)
+{
+	u32 p_off, p_len, copied;
+	ssize_t put, total;
+	struct page *page;
+	unsigned int i;
+	void *vaddr;
+
+	total = vringh_iov_push_iotlb(vrh, iov, skb->data, skb_headlen(skb));
+	if (total != skb_headlen(skb))
+		return total;
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
+		skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
+
+		skb_frag_foreach_page(frag, skb_frag_off(frag),
+				      skb_frag_size(frag), page, p_off, p_len,
+				      copied) {
+			vaddr = kmap_local_page(page);
+			put = vringh_iov_push_iotlb(vrh, iov, vaddr + p_off,
+						    p_len);
+			kunmap_local(vaddr);
+			if (put < 0)
+				return put;
+			total += put;
+			if (put != p_len)
+				return total;
+		}
+	}
+	return total;
+}
+
+/*
+ * A checksum the spawn's driver will not finish is done here, in
+ * software, before mk_vnet_xmit() sees the packet.
+ */
+static netdev_features_t mk_vnet_features_check(struct sk_buff *skb,
+						struct net_device *ndev,
+						netdev_features_t features)
+{
+	struct mk_vnet *vnet = netdev_priv(ndev);
+
+	if (!(READ_ONCE(vnet->vd->features) & BIT_ULL(VIRTIO_NET_F_GUEST_CSUM)))
+		features &= ~NETIF_F_CSUM_MASK;
+	return features;
+}
+
 /* Host transmits: into the spawn's next receive buffer. */
 static netdev_tx_t mk_vnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 {
 	struct mk_vnet *vnet = netdev_priv(ndev);
 	struct mk_vdev *vd = vnet->vd;
 	struct mk_vq *vq = &vd->vqs[MK_VNET_RX_QUEUE];
-	struct virtio_net_hdr_v1 hdr = { .num_buffers = __cpu_to_virtio16(true, 1) };
+	struct virtio_net_hdr_mrg_rxbuf hdr = { .num_buffers = __cpu_to_virtio16(true, 1) };
 	unsigned long flags;
 	ssize_t put;
+	bool csum_ok;
 	u16 head;
 	int ret;
 
-	if (skb_linearize(skb))
+	/* The driver may have changed its mind since features_check. */
+	csum_ok = READ_ONCE(vd->features) & BIT_ULL(VIRTIO_NET_F_GUEST_CSUM);
+	if (skb->ip_summed == CHECKSUM_PARTIAL && !csum_ok &&
+	    skb_checksum_help(skb))
+		goto drop;
+	/* No GSO type: the netdev has no TSO, segments never come here. */
+	if (virtio_net_hdr_from_skb(skb, &hdr.hdr, true, csum_ok, 0))
 		goto drop;
 	spin_lock_irqsave(&vq->lock, flags);
 	if (!mk_vq_usable(vd, vq))
@@ -307,7 +536,7 @@ static netdev_tx_t mk_vnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 			mk_vdev_broken(vd, "bad receive descriptor");
 		} else {
 			/* Until the spawn posts buffers: it kicks then. */
-			vnet->no_buffer++;
+			vnet->stats.no_buffer++;
 			netif_stop_queue(ndev);
 			/* False: some came in meanwhile. */
 			if (!vringh_notify_enable_iotlb(&vq->vrh))
@@ -317,15 +546,14 @@ static netdev_tx_t mk_vnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 	}
 	put = vringh_iov_push_iotlb(&vq->vrh, &vnet->tx_iov, &hdr, sizeof(hdr));
 	if (put == sizeof(hdr))
-		put = vringh_iov_push_iotlb(&vq->vrh, &vnet->tx_iov, skb->data,
-					    skb->len);
+		put = mk_vnet_push_skb(&vq->vrh, &vnet->tx_iov, skb);
 	if (put < 0) {
 		mk_vdev_broken(vd, "receive buffer outside the I/O window");
 		goto drop_cleanup;
 	}
 	if (put != skb->len) {
 		/* Too small a buffer: the spawn gets an empty one back. */
-		vnet->bad_length++;
+		vnet->stats.bad_length++;
 		vringh_complete_iotlb(&vq->vrh, head, 0);
 		goto drop_cleanup;
 	}
@@ -333,6 +561,8 @@ static netdev_tx_t mk_vnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 	if (vringh_need_notify_iotlb(&vq->vrh) > 0)
 		mk_vdev_interrupt(vd, MK_VNET_RX_QUEUE);
 	vringh_kiov_cleanup(&vnet->tx_iov);
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		vnet->stats.csum_to_spawn++;
 	spin_unlock_irqrestore(&vq->lock, flags);
 	dev_sw_netstats_tx_add(ndev, 1, skb->len);
 	dev_consume_skb_any(skb);
@@ -374,6 +604,7 @@ static const struct net_device_ops mk_vnet_netdev_ops = {
 	.ndo_open		= mk_vnet_open,
 	.ndo_stop		= mk_vnet_close,
 	.ndo_start_xmit		= mk_vnet_xmit,
+	.ndo_features_check	= mk_vnet_features_check,
 	.ndo_get_stats64	= dev_get_tstats64,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
@@ -389,9 +620,39 @@ static void mk_vnet_get_drvinfo(struct net_device *ndev,
 		 vnet->vd->inst->name, vnet->vd->index);
 }
 
+static int mk_vnet_get_sset_count(struct net_device *ndev, int sset)
+{
+	return sset == ETH_SS_STATS ? ARRAY_SIZE(mk_vnet_stat_names) :
+				      -EOPNOTSUPP;
+}
+
+static void mk_vnet_get_strings(struct net_device *ndev, u32 sset, u8 *data)
+{
+	if (sset == ETH_SS_STATS)
+		memcpy(data, mk_vnet_stat_names, sizeof(mk_vnet_stat_names));
+}
+
+/* Read unlocked: each counter is a u64 that only grows. */
+static void mk_vnet_get_ethtool_stats(struct net_device *ndev,
+				      struct ethtool_stats *estats, u64 *data)
+{
+	struct mk_vnet *vnet = netdev_priv(ndev);
+	const u64 *own = (const u64 *)&vnet->stats;
+	const u64 *dev = (const u64 *)&vnet->vd->stats;
+	unsigned int i;
+
+	for (i = 0; i < MK_VNET_OWN_STATS; i++)
+		*data++ = READ_ONCE(own[i]);
+	for (i = 0; i < MK_VNET_VDEV_STATS; i++)
+		*data++ = READ_ONCE(dev[i]);
+}
+
 static const struct ethtool_ops mk_vnet_ethtool_ops = {
-	.get_drvinfo	= mk_vnet_get_drvinfo,
-	.get_link	= ethtool_op_get_link,
+	.get_drvinfo		= mk_vnet_get_drvinfo,
+	.get_link		= ethtool_op_get_link,
+	.get_sset_count		= mk_vnet_get_sset_count,
+	.get_strings		= mk_vnet_get_strings,
+	.get_ethtool_stats	= mk_vnet_get_ethtool_stats,
 };
 
 /* Stable across boots: from the instance name and the NIC's number. */
@@ -405,7 +666,7 @@ static void mk_vnet_make_mac(const char *name, unsigned int nr, u8 *mac)
 }
 
 static int mk_vnet_create(struct mk_instance *inst, unsigned int nr,
-			  const struct mk_net_req *req)
+			  const struct mk_net_req *req, unsigned int req_mtu)
 {
 	char ifname[IFNAMSIZ];
 	u8 host_mac[ETH_ALEN];
@@ -439,8 +700,13 @@ static int mk_vnet_create(struct mk_instance *inst, unsigned int nr,
 	ndev->netdev_ops = &mk_vnet_netdev_ops;
 	ndev->ethtool_ops = &mk_vnet_ethtool_ops;
 	ndev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
+	vnet->mtu = req_mtu ?: MK_NET_MTU_DEFAULT;
+	ndev->mtu = vnet->mtu;
 	ndev->min_mtu = ETH_MIN_MTU;
-	ndev->max_mtu = MK_VNET_MTU;
+	ndev->max_mtu = vnet->mtu;
+	ndev->hw_features = MK_VNET_NETIF_OFFLOADS;
+	ndev->features = MK_VNET_NETIF_OFFLOADS | NETIF_F_HIGHDMA;
+	ndev->vlan_features = MK_VNET_NETIF_OFFLOADS | NETIF_F_HIGHDMA;
 	netif_napi_add(ndev, &vnet->napi, mk_vnet_poll);
 	netif_carrier_off(ndev);
 
@@ -481,7 +747,7 @@ int mk_vnets_create(struct mk_instance *inst, const struct mk_create_req *req)
 	int ret;
 
 	for (i = 0; i < req->nr_net; i++) {
-		ret = mk_vnet_create(inst, i, &req->net[i]);
+		ret = mk_vnet_create(inst, i, &req->net[i], req->mtu);
 		if (ret)
 			return ret;
 	}

@@ -20,7 +20,11 @@
 	 MULTIKERNEL_NAME_MAX + MK_CPULIST_MAX +			\
 	 MKCTL_MAX_DEVICES * sizeof(" device=0000:00:00.0") +		\
 	 MKCTL_MAX_NETS * sizeof(" net=00:00:00:00:00:00") +		\
-	 sizeof(" vsock") + sizeof(" iowin=18446744073709551615"))
+	 sizeof(" vsock") + sizeof(" iowin=18446744073709551615") +	\
+	 sizeof(" mtu=9000"))
+/* The MTUs --mtu may set, as the kernel takes them. */
+#define MK_MTU_MIN	68
+#define MK_MTU_MAX	9000
 
 struct mk_inst {
 	char name[MULTIKERNEL_NAME_MAX + 1];
@@ -50,7 +54,8 @@ static void create_help(void)
 {
 	printf("Usage: mkctl create NAME --cpus LIST --memory SIZE\n"
 	       "                    [--device BDF[,BDF...]]... [--net[=MAC]]...\n"
-	       "                    [--vsock] [--iowin SIZE] [--offline]\n"
+	       "                    [--mtu BYTES] [--vsock] [--iowin SIZE]\n"
+	       "                    [--offline]\n"
 	       "\n"
 	       "Create an instance: give it CPUs and memory from the pool,\n"
 	       "and PCI functions of this machine.\n"
@@ -69,6 +74,9 @@ static void create_help(void)
 	       "                  in the instance, mk-NAME here (mk-NAME.N for\n"
 	       "                  more); MAC made up from NAME unless given;\n"
 	       "                  repeated, %d at most\n"
+	       "  --mtu BYTES     the network interfaces' MTU at both ends,\n"
+	       "                  and the most either may set: %d to %d\n"
+	       "                  (default 1500; 9000 for jumbo frames)\n"
 	       "  --vsock         AF_VSOCK to and from the instance: its CID is\n"
 	       "                  its id plus 2 (mkctl status: virtioN_cid),\n"
 	       "                  this kernel's is 2; counts as a network\n"
@@ -76,7 +84,8 @@ static void create_help(void)
 	       "  --iowin SIZE    memory for the virtio devices' buffers, from\n"
 	       "                  the pool (default 8M)\n"
 	       "  --offline       take the listed CPUs offline first\n",
-	       MKCTL_MAX_DEVICES, MKCTL_MAX_NETS, MKCTL_MAX_NETS);
+	       MKCTL_MAX_DEVICES, MKCTL_MAX_NETS, MK_MTU_MIN, MK_MTU_MAX,
+	       MKCTL_MAX_NETS);
 }
 
 static void destroy_help(void)
@@ -148,6 +157,8 @@ const struct mkctl_opt mk_create_opts[] = {
 	  .arg = &mk_create_req.vsock },
 	{ .name = "iowin", .has_arg = required_argument,
 	  .arg = &mk_create_req.iowin },
+	{ .name = "mtu", .has_arg = required_argument,
+	  .arg = &mk_create_req.mtu },
 	{ }
 };
 
@@ -184,6 +195,18 @@ int mk_create_check(const struct mkctl_args *a)
 	if (req->vsock && req->nr_nets == MKCTL_MAX_NETS)
 		return mkctl_usage_error(cmd, "--vsock and %d --net: %d virtio devices at most",
 					 MKCTL_MAX_NETS, MKCTL_MAX_NETS);
+	if (req->mtu) {
+		char *end;
+
+		if (!req->nr_nets)
+			return mkctl_usage_error(cmd, "--mtu is only for instances with --net");
+		errno = 0;
+		req->mtu_bytes = strtoul(req->mtu, &end, 10);
+		if (errno || *end || end == req->mtu || *req->mtu == '-' ||
+		    req->mtu_bytes < MK_MTU_MIN || req->mtu_bytes > MK_MTU_MAX)
+			return mkctl_usage_error(cmd, "--mtu '%s' is not a number from %d to %d",
+						 req->mtu, MK_MTU_MIN, MK_MTU_MAX);
+	}
 	if (!req->iowin)
 		return -1;
 	if (!req->nr_nets && !req->vsock)
@@ -356,6 +379,9 @@ static void mk_create_line(const char *name, char *line, size_t len)
 				 req->devices[i]);
 	for (i = 0; i < req->nr_nets && used < len; i++)
 		used += snprintf(line + used, len - used, " %s", req->nets[i]);
+	if (req->mtu && used < len)
+		used += snprintf(line + used, len - used, " mtu=%lu",
+				 req->mtu_bytes);
 	if (req->vsock && used < len)
 		used += snprintf(line + used, len - used, " vsock");
 	if (req->iowin && used < len)

@@ -174,6 +174,8 @@ struct mk_create_req {
 	const char *vsock;		/* set with --vsock */
 	const char *iowin;
 	uint64_t iowin_bytes;
+	const char *mtu;
+	unsigned long mtu_bytes;
 	/* every --net, as the create line's key: "net" or "net=MAC" */
 	char nets[MKCTL_MAX_NETS][sizeof("net=00:00:00:00:00:00")];
 	unsigned int nr_nets;

@@ -290,6 +290,10 @@ run create_writes_net_and_vsock_keys 0 "$MKCTL" create new --cpus 5 --memory 1M 
 	--net --net=02:00:00:00:00:07 --vsock --iowin 16M &&
 	check create_writes_net_and_vsock_keys holds "$SYS/create" \
 		"new cpus=5 memory=1048576 net net=02:00:00:00:00:07 vsock iowin=16777216"
+run create_writes_mtu 0 "$MKCTL" create new --cpus 5 --memory 1M --net \
+	--mtu 9000 &&
+	check create_writes_mtu holds "$SYS/create" \
+		"new cpus=5 memory=1048576 net mtu=9000"
 run create_vsock_alone_takes_iowin 0 "$MKCTL" create new --cpus 5 --memory 1M \
 	--vsock --iowin 8M &&
 	check create_vsock_alone_takes_iowin holds "$SYS/create" \
@@ -303,6 +307,16 @@ run create_iowin_without_virtio_is_usage_error 2 "$MKCTL" create new --cpus 5 \
 	--memory 1M --iowin 8M &&
 	check create_iowin_without_virtio_is_usage_error contains "$err" \
 		"--iowin is only for instances with --net or --vsock"
+run create_mtu_without_net_is_usage_error 2 "$MKCTL" create new --cpus 5 \
+	--memory 1M --vsock --mtu 1500 &&
+	check create_mtu_without_net_is_usage_error contains "$err" \
+		"--mtu is only for instances with --net"
+for bad in 67 9001 -1 1500x ""; do
+	run "create_mtu_${bad:-empty}_is_usage_error" 2 "$MKCTL" create new \
+		--cpus 5 --memory 1M --net --mtu "$bad" &&
+		check "create_mtu_${bad:-empty}_is_usage_error" contains "$err" \
+			"is not a number from 68 to 9000"
+done
 check virtio_usage_errors_write_nothing holds "$SYS/create" ""
 
 # PCI device handover: device= keys on the create line.

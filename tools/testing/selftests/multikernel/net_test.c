@@ -3,7 +3,9 @@
  * Multikernel: a spawn's network interface over shared memory. An
  * instance created with "net" gets a netdev mk-NAME on the host and a
  * virtio_net eth0 in the spawn; the test gives both ends an address and
- * pings and copies data over TCP both ways, checks that the carrier
+ * pings (up to jumbo frames) and copies data over TCP both ways, one
+ * connection and eight at once, with checksum offload both ways and
+ * TCP segmentation from the spawn in use; checks that the carrier
  * follows the spawn (down when it is killed, up again on restart), that
  * a restart brings the link back, that destroy removes the netdev, and
  * that two spawns reach each other through a host bridge.
@@ -19,8 +21,18 @@
 #define PREFIX		"/24"
 #define PINGS		20
 #define TCP_PORT	5001
-#define TCP_BYTES	(8 << 20)
+#define TCP_BYTES	(64 << 20)
 #define TCP_SEED	12345
+/* Eight connections at once: four each way, each its own seed. */
+#define TCP_CONNS	4
+#define TCP_CONN_BYTES	(8 << 20)
+#define TCP_TO_SPAWN	5011
+#define TCP_TO_HOST	5021
+/* Jumbo frames: every ping both ways at each size, none fragmented. */
+#define JUMBO_MTU	9000
+#define JUMBO_PINGS	100
+/* Packets a ping run may add besides its own: ARP and the like. */
+#define PING_SLACK	10
 #define CARRIER_WAIT_S	60
 #define SPAWN_CPUS	"2-3"
 /* Two spawns, one CPU each, in a bridge of the host. */
@@ -137,14 +149,49 @@ static void restart_link_up(struct __test_metadata *_metadata, char *reply,
 	spawn_net_up(_metadata, reply, len);
 }
 
-/* The host pings the spawn: every one of @count answered. */
-static void host_pings(struct __test_metadata *_metadata, int size)
+/* The host pings the spawn @count times: every one answered. */
+static void host_pings_n(struct __test_metadata *_metadata, int count,
+			 int size)
 {
-	EXPECT_EQ(0, mk_sh("ping -c %d -i 0.2 -s %d -W 5 " SPAWN_ADDR
+	EXPECT_EQ(0, mk_sh("ping -c %d -A -s %d -W 5 " SPAWN_ADDR
 			   " | grep -q ' %d packets received'",
-			   PINGS, size, PINGS))
+			   count, size, count))
 		mk_sh("ping -c 3 -W 2 " SPAWN_ADDR " >&2; cat " MK_SYSFS
 		      "/instances/" NAME "/stats >&2");
+}
+
+static void host_pings(struct __test_metadata *_metadata, int size)
+{
+	host_pings_n(_metadata, PINGS, size);
+}
+
+/* The spawn pings the host @count times: every one answered. */
+static void spawn_pings(struct __test_metadata *_metadata, char *reply,
+			size_t len, int count, int size)
+{
+	char cmd[64], want[32];
+
+	snprintf(cmd, sizeof(cmd), "ping " HOST_ADDR " %d %d\n", count, size);
+	snprintf(want, sizeof(want), "ping %d", count);
+	ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, cmd, reply, len));
+	EXPECT_STREQ(want, reply) TH_LOG("%d-byte pings", size);
+}
+
+/* A counter of mk-n from /sys/class/net/mk-n/statistics. */
+static long long link_stat(const char *name)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/class/net/" IFNAME "/statistics/%s",
+		 name);
+	return mk_read_ll(path);
+}
+
+/* A counter ethtool -S shows for mk-n is above 0. */
+static bool ethtool_stat_positive(const char *name)
+{
+	return !mk_sh("ethtool -S " IFNAME " | awk '$1 == \"%s:\" && $2 > 0 "
+		      "{ found = 1 } END { exit !found }'", name);
 }
 
 /* The checksum mk-net's stream of @bytes from TCP_SEED has, into @sum. */
@@ -154,22 +201,38 @@ static void tcp_sum(struct __test_metadata *_metadata, int bytes, char *sum,
 	ASSERT_EQ(0, mk_net_sum(bytes, TCP_SEED, sum, len));
 }
 
-TEST_F_TIMEOUT(net, ping_both_ways, 600)
+/*
+ * MTU 9000 at both ends: 100 pings each way at 56, 1472 and 8972 bytes,
+ * all answered, and no packet fragmented: each ping is one packet in
+ * and one out of mk-n (the spawn would split an 8972-byte reply at a
+ * lower MTU).
+ */
+TEST_F_TIMEOUT(net, jumbo_pings_both_ways_unfragmented, 600)
 {
-	char cmd[64], want[64];
+	static const int sizes[] = { 56, 1472, 8972 };
+	long long rx, tx;
+	unsigned int i;
 
-	start_spawn(_metadata, "");
+	start_spawn(_metadata, " --mtu 9000");
+	EXPECT_EQ(JUMBO_MTU, mk_read_ll("/sys/class/net/" IFNAME "/mtu"));
+	EXPECT_TRUE(mk_stats_has(NAME, "virtio0_mtu 9000"));
+	/* Not above what the spawn's receive buffers were sized for. */
+	EXPECT_NE(0, mk_sh("ip link set " IFNAME " mtu 9001 2>/dev/null"));
 	link_up(_metadata, self->reply, sizeof(self->reply));
-	host_pings(_metadata, 56);
-	host_pings(_metadata, 1472);
-
-	snprintf(cmd, sizeof(cmd), "ping " HOST_ADDR " %d 1472\n", PINGS);
-	snprintf(want, sizeof(want), "ping %d", PINGS);
-	ASSERT_EQ(0, mk_ask("/dev/mk-" NAME, cmd, self->reply,
-			    sizeof(self->reply)));
-	EXPECT_STREQ(want, self->reply);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		rx = link_stat("rx_packets");
+		tx = link_stat("tx_packets");
+		host_pings_n(_metadata, JUMBO_PINGS, sizes[i]);
+		spawn_pings(_metadata, self->reply, sizeof(self->reply),
+			    JUMBO_PINGS, sizes[i]);
+		EXPECT_LE(link_stat("rx_packets") - rx,
+			  2 * JUMBO_PINGS + PING_SLACK) TH_LOG("%d", sizes[i]);
+		EXPECT_LE(link_stat("tx_packets") - tx,
+			  2 * JUMBO_PINGS + PING_SLACK) TH_LOG("%d", sizes[i]);
+	}
 	EXPECT_TRUE(mk_stats_has(NAME, "virtio0_netdev " IFNAME));
 	EXPECT_TRUE(mk_stats_has(NAME, "virtio0_needs_reset 0"));
+	EXPECT_TRUE(mk_stats_has(NAME, "virtio0_bad_length 0"));
 }
 
 TEST_F_TIMEOUT(net, tcp_both_ways_checksums_equal, 600)
@@ -202,6 +265,61 @@ TEST_F_TIMEOUT(net, tcp_both_ways_checksums_equal, 600)
 	EXPECT_EQ(0, mk_sh("%s", want));
 	EXPECT_EQ(0, mk_read_file("/tmp/net_test.recv", got, sizeof(got)));
 	EXPECT_STREQ(sum, got);
+	EXPECT_TRUE(mk_stats_has(NAME, "virtio0_needs_reset 0"));
+
+	/*
+	 * The spawn sent whole 64 KiB segments; checksums were left to the
+	 * other end both ways.
+	 */
+	EXPECT_EQ(0, mk_sh("ethtool -i " IFNAME " | grep -qx 'driver: multikernel'"));
+	EXPECT_EQ(0, mk_sh("ethtool -i " IFNAME " | grep -qx 'bus-info: instance:" NAME ":0'"));
+	EXPECT_TRUE(ethtool_stat_positive("csum_to_spawn"));
+	EXPECT_TRUE(ethtool_stat_positive("gso_from_spawn"));
+	EXPECT_TRUE(ethtool_stat_positive("csum_from_spawn"));
+	EXPECT_TRUE(ethtool_stat_positive("virtio_kicks"));
+	EXPECT_FALSE(ethtool_stat_positive("virtio_needs_reset"));
+	EXPECT_EQ(0, mk_sh("ethtool -k " IFNAME " | grep -qx 'tx-checksumming: on'"));
+}
+
+/*
+ * Eight TCP connections at once, four each way, each with its own data:
+ * every one arrives intact.
+ */
+TEST_F_TIMEOUT(net, eight_connections_at_once_arrive_intact, 600)
+{
+	char sum[64], got[128], cmd[256];
+	int i;
+
+	start_spawn(_metadata, "");
+	link_up(_metadata, self->reply, sizeof(self->reply));
+	for (i = 0; i < TCP_CONNS; i++) {
+		snprintf(cmd, sizeof(cmd), "tcp-recv %d\n", TCP_TO_SPAWN + i);
+		ASSERT_EQ(0, mk_serve(NAME, cmd));
+	}
+	ASSERT_EQ(0, mk_sh("rm -f /tmp/net_test.recv.*; for i in $(seq 0 %d); do "
+			   "mk-net recv $((%d + i)) 120 > /tmp/net_test.recv.$i & done; "
+			   "sleep 1; for i in $(seq 0 %d); do "
+			   "echo \"tcp-send-bg " HOST_ADDR " $((%d + i)) %d $((%d + i))\" "
+			   "> /dev/mk-" NAME "; done; "
+			   "for i in $(seq 0 %d); do timeout %d mk-net send " SPAWN_ADDR
+			   " $((%d + i)) %d $((%d + i)) >/dev/null & done; wait",
+			   TCP_CONNS - 1, TCP_TO_HOST, TCP_CONNS - 1, TCP_TO_HOST,
+			   TCP_CONN_BYTES, TCP_SEED + TCP_CONNS, TCP_CONNS - 1,
+			   MK_TIMEOUT_S, TCP_TO_SPAWN, TCP_CONN_BYTES, TCP_SEED));
+	for (i = 0; i < TCP_CONNS; i++) {
+		snprintf(cmd, sizeof(cmd), "/tmp/net_test.recv.%d", i);
+		EXPECT_EQ(0, mk_read_file(cmd, got, sizeof(got)));
+		/* What the spawn sent on connection i, from seed + 4 + i. */
+		ASSERT_EQ(0, mk_net_sum(TCP_CONN_BYTES, TCP_SEED + TCP_CONNS + i,
+					sum, sizeof(sum)));
+		EXPECT_STREQ(sum, got) TH_LOG("to the host, connection %d", i);
+		ASSERT_EQ(0, mk_net_sum(TCP_CONN_BYTES, TCP_SEED + i, sum,
+					sizeof(sum)));
+		snprintf(cmd, sizeof(cmd), "MKSPAWN-ANSWER tcp-recv %s", sum);
+		EXPECT_TRUE(mk_wait_console(NAME, cmd, got, sizeof(got),
+					    MK_TIMEOUT_S))
+			TH_LOG("to the spawn, connection %d", i);
+	}
 	EXPECT_TRUE(mk_stats_has(NAME, "virtio0_needs_reset 0"));
 }
 
@@ -417,6 +535,10 @@ TEST_F(net, bad_net_keys_are_refused)
 					 NAME " cpus=2 memory=64M net iowin=512M"));
 	EXPECT_EQ(-EINVAL, mk_write_file(MK_SYSFS "/create",
 					 NAME " cpus=2 memory=64M netx"));
+	EXPECT_EQ(-EINVAL, mk_write_file(MK_SYSFS "/create",
+					 NAME " cpus=2 memory=64M net mtu=9001"));
+	EXPECT_EQ(-EINVAL, mk_write_file(MK_SYSFS "/create",
+					 NAME " cpus=2 memory=64M vsock mtu=1500"));
 	EXPECT_EQ(-ENAMETOOLONG,
 		  mk_write_file(MK_SYSFS "/create",
 				"a-name-too-long-for-ifnames cpus=2 memory=64M net"));
