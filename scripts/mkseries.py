@@ -238,6 +238,17 @@ AREAS = [
         caller sees -EINVAL, as for a head out of range. The multikernel
         virtio backends, next, read rings another kernel writes.
         """, objects=["drivers/vhost/vringh.o"]),
+    Area("vringh_multi", "vringh: complete several used buffers at once through an IOTLB",
+         """
+        The user flavour has vringh_complete_multi_user(); the IOTLB flavour
+        could only publish one used element at a time. A virtio-net device
+        that fills mergeable receive buffers must publish all the buffers of
+        a packet together: the driver reads their count from the first and
+        expects the others to be in the used ring already. Export
+        vringh_complete_multi_iotlb(), on the same __vringh_complete() the
+        other flavours use. The multikernel virtio-net backend, next, fills
+        mergeable buffers.
+        """, objects=["drivers/vhost/vringh.o"]),
     Area("virtio", "multikernel: serve spawns virtio NICs over shared memory", """
         A spawn without a spare PCI function has no network at all. The
         host now serves it virtio devices over shared memory, and the
@@ -414,6 +425,8 @@ RULES = [
     ("vsock", "kernel/multikernel/vsock_host.c"),
     ("virtio", "drivers/virtio/virtio_multikernel.c"),
     ("virtio", "drivers/virtio/Makefile"),
+    ("vringh_multi", "drivers/vhost/vringh.c", "re:complete_multi_iotlb"),
+    ("vringh_multi", "include/linux/vringh.h"),
     ("vringh", "drivers/vhost/vringh.c"),
     ("virtio", "kernel/dma/swiotlb.c"),
     ("virtio", "include/linux/swiotlb.h"),

@@ -11,11 +11,11 @@
  * driver has the device (DRIVER_OK) and down otherwise.
  *
  * Offloads travel in the virtio_net_hdr in front of every packet, as
- * with tun: what the spawn sends may be a TCP segment of up to 64 KiB
- * with its checksum left to do (the host's stack finishes either); what
- * the host sends it may leave the checksum to the spawn. Whatever the
- * spawn's driver did not take, the host's stack does in software first
- * (ndo_features_check), segmentation included.
+ * with tun: what either end sends may be a TCP segment of up to 64 KiB
+ * with its checksum left to do. Whatever the spawn's driver did not
+ * take, the host's stack does in software first (ndo_features_check).
+ * A segment for the spawn fills as many of its mergeable receive
+ * buffers as it needs, handed over at once.
  */
 
 #define pr_fmt(fmt) "multikernel: " fmt
@@ -63,25 +63,31 @@ static_assert(DIV_ROUND_UP(MK_VNET_GSO_MAX - MK_VNET_HEAD_LEN, PAGE_SIZE) <=
 				 BIT_ULL(VIRTIO_NET_F_STATUS) | \
 				 MK_VNET_OFFLOADS)
 /*
- * Checksums both ways; TCP segmentation (with ECN) from the spawn only.
- * GUEST_TSO is not offered: without mergeable receive buffers (which
- * need several used buffers published at once, and vringh publishes
- * one at a time) the spawn's driver would post 64 KiB receive buffers,
- * and its swiotlb bounce copies each whole, however short the packet:
- * measured, host-to-spawn TCP halved and request/response took 10 times
- * as long. The host's stack segments for the spawn instead.
+ * Both ways: checksums and TCP segmentation (with ECN), as tun does, and
+ * mergeable receive buffers: without them a driver that takes GUEST_TSO
+ * posts 64 KiB receive buffers, which the spawn's swiotlb bounce copies
+ * whole for every packet, however short.
  */
 #define MK_VNET_OFFLOADS	(BIT_ULL(VIRTIO_NET_F_CSUM) | \
 				 BIT_ULL(VIRTIO_NET_F_HOST_TSO4) | \
 				 BIT_ULL(VIRTIO_NET_F_HOST_TSO6) | \
 				 BIT_ULL(VIRTIO_NET_F_HOST_ECN) | \
-				 BIT_ULL(VIRTIO_NET_F_GUEST_CSUM))
+				 BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) | \
+				 BIT_ULL(VIRTIO_NET_F_GUEST_TSO4) | \
+				 BIT_ULL(VIRTIO_NET_F_GUEST_TSO6) | \
+				 BIT_ULL(VIRTIO_NET_F_GUEST_ECN) | \
+				 BIT_ULL(VIRTIO_NET_F_MRG_RXBUF))
+/* What the host's netdev can hand the spawn, once its driver agrees. */
+#define MK_VNET_NETIF_OFFLOADS	(NETIF_F_SG | NETIF_F_HW_CSUM | \
+				 NETIF_F_TSO | NETIF_F_TSO6 | NETIF_F_TSO_ECN)
 /*
- * What the host's netdev hands the spawn: fragments and checksums left
- * to do, once its driver agrees. No TSO: the stack segments in software
- * right before mk_vnet_xmit().
+ * Receive buffers one host packet may fill: a 64 KiB segment in buffers
+ * of at least 1 KiB (Linux's are 1.5 to 4 KiB). A spawn that posts
+ * smaller ones gets them back empty.
  */
-#define MK_VNET_NETIF_OFFLOADS	(NETIF_F_SG | NETIF_F_HW_CSUM)
+#define MK_VNET_RX_BUFS		64
+/* Descriptors per mergeable buffer before vringh allocates (Linux: 1). */
+#define MK_VNET_RX_BUF_IOV	2
 
 /**
  * struct mk_vnet - the host's end of one spawn NIC
@@ -92,8 +98,7 @@ static_assert(DIV_ROUND_UP(MK_VNET_GSO_MAX - MK_VNET_HEAD_LEN, PAGE_SIZE) <=
  * @mtu:	both ends' MTU, and the most either may set
  * @rx_iov:	for the NAPI poll (spawn's transmit queue)
  * @rx_stack:	@rx_iov's first entries
- * @tx_iov:	for the host's transmit (spawn's receive queue)
- * @tx_stack:	@tx_iov's first entries
+ * @fill:	the spawn's receive buffers the packet being sent goes into
  * @stats:	what ethtool -S shows; see mk_vnet_stat_names
  */
 struct mk_vnet {
@@ -104,11 +109,18 @@ struct mk_vnet {
 	unsigned int mtu;
 	struct vringh_kiov rx_iov;
 	struct kvec rx_stack[MK_VNET_IOV];
-	struct vringh_kiov tx_iov;
-	struct kvec tx_stack[MK_VNET_IOV];
+	struct mk_vnet_fill {
+		unsigned int nr;
+		unsigned int cur;
+		struct vringh_kiov iov[MK_VNET_RX_BUFS];
+		struct kvec stack[MK_VNET_RX_BUFS][MK_VNET_RX_BUF_IOV];
+		struct vring_used_elem used[MK_VNET_RX_BUFS];
+		u32 len[MK_VNET_RX_BUFS];
+	} fill;
 	struct mk_vnet_stats {
 		u64 no_buffer;
 		u64 bad_length;
+		u64 gso_to_spawn;
 		u64 csum_to_spawn;
 		u64 gso_from_spawn;
 		u64 csum_from_spawn;
@@ -119,6 +131,7 @@ struct mk_vnet {
 static const char mk_vnet_stat_names[][ETH_GSTRING_LEN] = {
 	"no_buffer",		/* host transmits dropped: no receive buffer */
 	"bad_length",		/* packets of a length the protocol forbids */
+	"gso_to_spawn",		/* segments of up to 64 KiB sent whole */
 	"csum_to_spawn",	/* packets whose checksum the spawn finishes */
 	"gso_from_spawn",	/* segments of up to 64 KiB that came whole */
 	"csum_from_spawn",
@@ -208,11 +221,12 @@ static int mk_vnet_show(struct mk_vdev *vd, char *buf, int len)
 	struct mk_vnet *vnet = mk_vnet_of(vd);
 
 	return scnprintf(buf, len,
-			 "virtio%u_netdev %s\nvirtio%u_mac %pM\nvirtio%u_mtu %u\nvirtio%u_no_buffer %llu\nvirtio%u_bad_length %llu\nvirtio%u_gso_from_spawn %llu\n",
+			 "virtio%u_netdev %s\nvirtio%u_mac %pM\nvirtio%u_mtu %u\nvirtio%u_no_buffer %llu\nvirtio%u_bad_length %llu\nvirtio%u_gso_to_spawn %llu\nvirtio%u_gso_from_spawn %llu\n",
 			 vd->index, netdev_name(vnet->ndev), vd->index,
 			 vnet->mac, vd->index, vnet->mtu, vd->index,
 			 vnet->stats.no_buffer, vd->index,
 			 vnet->stats.bad_length, vd->index,
+			 vnet->stats.gso_to_spawn, vd->index,
 			 vnet->stats.gso_from_spawn);
 }
 
@@ -452,115 +466,201 @@ static int mk_vnet_poll(struct napi_struct *napi, int budget)
 }
 
 /*
- * @skb after its header into the spawn's receive buffer @iov: its head,
- * then each fragment page by page. Return: the bytes put, fewer when
- * the buffer is too small, or -EFAULT when it is not in the I/O window.
+ * The spawn's receive buffers for a packet of @need bytes, header
+ * included, into vnet->fill: one buffer, or with mergeable buffers as
+ * many as it takes. Return: 0; -EAGAIN when the spawn has not posted
+ * enough (none kept); -ENOSPC when they are too small (all of them
+ * kept, for the spawn to get back empty); -EINVAL when a descriptor is
+ * bad. With the queue's lock held.
  */
-static ssize_t mk_vnet_push_skb(struct vringh *vrh, struct vringh_kiov *iov,
-				struct sk_buff *skb)
+static int mk_vnet_take_bufs(struct mk_vnet *vnet, struct vringh *vrh,
+			     size_t need, bool mergeable)
+{
+	struct mk_vnet_fill *f = &vnet->fill;
+	unsigned int max = mergeable ? MK_VNET_RX_BUFS : 1;
+	size_t room = 0;
+	u16 head;
+	int ret;
+
+	f->cur = 0;
+	for (f->nr = 0; room < need; f->nr++) {
+		if (f->nr == max)
+			return -ENOSPC;
+		vringh_kiov_init(&f->iov[f->nr], f->stack[f->nr],
+				 MK_VNET_RX_BUF_IOV);
+		ret = vringh_getdesc_iotlb(vrh, NULL, &f->iov[f->nr], &head,
+					   GFP_ATOMIC);
+		if (ret <= 0) {
+			vringh_kiov_cleanup(&f->iov[f->nr]);
+			vringh_abandon_iotlb(vrh, f->nr);
+			return ret ? -EINVAL : -EAGAIN;
+		}
+		f->used[f->nr].id = cpu_to_vringh32(vrh, head);
+		f->len[f->nr] = 0;
+		room += vringh_kiov_length(&f->iov[f->nr]);
+	}
+	return 0;
+}
+
+/* Done with the buffers mk_vnet_take_bufs() kept (or gave back). */
+static void mk_vnet_put_bufs(struct mk_vnet *vnet)
+{
+	struct mk_vnet_fill *f = &vnet->fill;
+
+	while (f->nr)
+		vringh_kiov_cleanup(&f->iov[--f->nr]);
+}
+
+/*
+ * @len bytes into the buffers taken, on from where the last call
+ * stopped. Return: 0, -ENOSPC when they are full, or -EFAULT when one is
+ * not in the I/O window.
+ */
+static int mk_vnet_fill_bytes(struct mk_vnet *vnet, struct vringh *vrh,
+			      const void *src, size_t len)
+{
+	struct mk_vnet_fill *f = &vnet->fill;
+	ssize_t put;
+
+	while (len) {
+		if (f->cur == f->nr)
+			return -ENOSPC;
+		put = vringh_iov_push_iotlb(vrh, &f->iov[f->cur], src, len);
+		if (put < 0)
+			return put;
+		f->len[f->cur] += put;
+		src += put;
+		len -= put;
+		if (len)
+			f->cur++;
+	}
+	return 0;
+}
+
+/* @skb's head, then each fragment page by page, into the buffers taken. */
+static int mk_vnet_fill_skb(struct mk_vnet *vnet, struct vringh *vrh,
+			    struct sk_buff *skb)
 {
 	u32 p_off, p_len, copied;
-	ssize_t put, total;
 	struct page *page;
 	unsigned int i;
 	void *vaddr;
+	int ret;
 
-	total = vringh_iov_push_iotlb(vrh, iov, skb->data, skb_headlen(skb));
-	if (total != skb_headlen(skb))
-		return total;
-	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
+	ret = mk_vnet_fill_bytes(vnet, vrh, skb->data, skb_headlen(skb));
+	for (i = 0; !ret && i < skb_shinfo(skb)->nr_frags; i++) {
 		skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
 
 		skb_frag_foreach_page(frag, skb_frag_off(frag),
 				      skb_frag_size(frag), page, p_off, p_len,
 				      copied) {
 			vaddr = kmap_local_page(page);
-			put = vringh_iov_push_iotlb(vrh, iov, vaddr + p_off,
-						    p_len);
+			ret = mk_vnet_fill_bytes(vnet, vrh, vaddr + p_off,
+						 p_len);
 			kunmap_local(vaddr);
-			if (put < 0)
-				return put;
-			total += put;
-			if (put != p_len)
-				return total;
+			if (ret)
+				break;
 		}
 	}
-	return total;
+	return ret;
+}
+
+/* Hand the buffers taken to the spawn, all at once, with what they hold. */
+static void mk_vnet_complete_bufs(struct mk_vnet *vnet, struct mk_vq *vq)
+{
+	struct mk_vnet_fill *f = &vnet->fill;
+	unsigned int i;
+
+	for (i = 0; i < f->nr; i++)
+		f->used[i].len = cpu_to_vringh32(&vq->vrh, f->len[i]);
+	if (vringh_complete_multi_iotlb(&vq->vrh, f->used, f->nr))
+		mk_vdev_broken(vnet->vd, "used ring outside the I/O window");
+	else if (vringh_need_notify_iotlb(&vq->vrh) > 0)
+		mk_vdev_interrupt(vnet->vd, MK_VNET_RX_QUEUE);
 }
 
 /*
- * A checksum the spawn's driver will not finish is done here, in
- * software, before mk_vnet_xmit() sees the packet.
+ * Offloads the spawn's driver did not take are done here, in software,
+ * before mk_vnet_xmit() sees the packet.
  */
 static netdev_features_t mk_vnet_features_check(struct sk_buff *skb,
 						struct net_device *ndev,
 						netdev_features_t features)
 {
 	struct mk_vnet *vnet = netdev_priv(ndev);
+	u64 taken = READ_ONCE(vnet->vd->features);
 
-	if (!(READ_ONCE(vnet->vd->features) & BIT_ULL(VIRTIO_NET_F_GUEST_CSUM)))
-		features &= ~NETIF_F_CSUM_MASK;
+	if (!(taken & BIT_ULL(VIRTIO_NET_F_GUEST_CSUM)))
+		return features & ~(NETIF_F_CSUM_MASK | NETIF_F_GSO_MASK);
+	if (!(taken & BIT_ULL(VIRTIO_NET_F_GUEST_TSO4)))
+		features &= ~NETIF_F_TSO;
+	if (!(taken & BIT_ULL(VIRTIO_NET_F_GUEST_TSO6)))
+		features &= ~NETIF_F_TSO6;
+	if (!(taken & BIT_ULL(VIRTIO_NET_F_GUEST_ECN)))
+		features &= ~NETIF_F_TSO_ECN;
 	return features;
 }
 
-/* Host transmits: into the spawn's next receive buffer. */
+/* Host transmits: into the spawn's next receive buffer (or buffers). */
 static netdev_tx_t mk_vnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 {
 	struct mk_vnet *vnet = netdev_priv(ndev);
 	struct mk_vdev *vd = vnet->vd;
 	struct mk_vq *vq = &vd->vqs[MK_VNET_RX_QUEUE];
-	struct virtio_net_hdr_mrg_rxbuf hdr = { .num_buffers = __cpu_to_virtio16(true, 1) };
+	struct virtio_net_hdr_mrg_rxbuf hdr;
+	u64 taken = READ_ONCE(vd->features);
+	bool csum_ok = taken & BIT_ULL(VIRTIO_NET_F_GUEST_CSUM);
 	unsigned long flags;
-	ssize_t put;
-	bool csum_ok;
-	u16 head;
 	int ret;
 
 	/* The driver may have changed its mind since features_check. */
-	csum_ok = READ_ONCE(vd->features) & BIT_ULL(VIRTIO_NET_F_GUEST_CSUM);
+	if (skb_is_gso(skb) && !(taken & BIT_ULL(VIRTIO_NET_F_GUEST_TSO4)) &&
+	    !(taken & BIT_ULL(VIRTIO_NET_F_GUEST_TSO6)))
+		goto drop;
 	if (skb->ip_summed == CHECKSUM_PARTIAL && !csum_ok &&
 	    skb_checksum_help(skb))
 		goto drop;
-	/* No GSO type: the netdev has no TSO, segments never come here. */
 	if (virtio_net_hdr_from_skb(skb, &hdr.hdr, true, csum_ok, 0))
 		goto drop;
 	spin_lock_irqsave(&vq->lock, flags);
 	if (!mk_vq_usable(vd, vq))
 		goto drop_unlock;
-	vringh_kiov_init(&vnet->tx_iov, vnet->tx_stack,
-			 ARRAY_SIZE(vnet->tx_stack));
-	ret = vringh_getdesc_iotlb(&vq->vrh, NULL, &vnet->tx_iov, &head,
-				   GFP_ATOMIC);
-	if (ret <= 0) {
-		if (ret < 0) {
-			mk_vdev_broken(vd, "bad receive descriptor");
-		} else {
-			/* Until the spawn posts buffers: it kicks then. */
-			vnet->stats.no_buffer++;
-			netif_stop_queue(ndev);
-			/* False: some came in meanwhile. */
-			if (!vringh_notify_enable_iotlb(&vq->vrh))
-				netif_wake_queue(ndev);
-		}
-		goto drop_cleanup;
+	ret = mk_vnet_take_bufs(vnet, &vq->vrh, sizeof(hdr) + skb->len,
+				taken & BIT_ULL(VIRTIO_NET_F_MRG_RXBUF));
+	if (ret == -EINVAL) {
+		mk_vdev_broken(vd, "bad receive descriptor");
+		goto drop_put;
 	}
-	put = vringh_iov_push_iotlb(&vq->vrh, &vnet->tx_iov, &hdr, sizeof(hdr));
-	if (put == sizeof(hdr))
-		put = mk_vnet_push_skb(&vq->vrh, &vnet->tx_iov, skb);
-	if (put < 0) {
+	if (ret == -EAGAIN) {
+		/* Until the spawn posts buffers: it kicks then. */
+		vnet->stats.no_buffer++;
+		netif_stop_queue(ndev);
+		/* False: some came in meanwhile. */
+		if (!vringh_notify_enable_iotlb(&vq->vrh))
+			netif_wake_queue(ndev);
+		goto drop_put;
+	}
+	if (!ret) {
+		hdr.num_buffers = __cpu_to_virtio16(true, vnet->fill.nr);
+		ret = mk_vnet_fill_bytes(vnet, &vq->vrh, &hdr, sizeof(hdr));
+		if (!ret)
+			ret = mk_vnet_fill_skb(vnet, &vq->vrh, skb);
+	}
+	if (ret == -EFAULT) {
 		mk_vdev_broken(vd, "receive buffer outside the I/O window");
-		goto drop_cleanup;
+		goto drop_put;
 	}
-	if (put != skb->len) {
-		/* Too small a buffer: the spawn gets an empty one back. */
+	if (ret) {
+		/* Too small buffers: the spawn gets them back empty. */
 		vnet->stats.bad_length++;
-		vringh_complete_iotlb(&vq->vrh, head, 0);
-		goto drop_cleanup;
+		memset(vnet->fill.len, 0, sizeof(vnet->fill.len));
+		mk_vnet_complete_bufs(vnet, vq);
+		goto drop_put;
 	}
-	vringh_complete_iotlb(&vq->vrh, head, sizeof(hdr) + skb->len);
-	if (vringh_need_notify_iotlb(&vq->vrh) > 0)
-		mk_vdev_interrupt(vd, MK_VNET_RX_QUEUE);
-	vringh_kiov_cleanup(&vnet->tx_iov);
+	mk_vnet_complete_bufs(vnet, vq);
+	mk_vnet_put_bufs(vnet);
+	if (skb_is_gso(skb))
+		vnet->stats.gso_to_spawn++;
 	if (skb->ip_summed == CHECKSUM_PARTIAL)
 		vnet->stats.csum_to_spawn++;
 	spin_unlock_irqrestore(&vq->lock, flags);
@@ -568,8 +668,8 @@ static netdev_tx_t mk_vnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 	dev_consume_skb_any(skb);
 	return NETDEV_TX_OK;
 
-drop_cleanup:
-	vringh_kiov_cleanup(&vnet->tx_iov);
+drop_put:
+	mk_vnet_put_bufs(vnet);
 drop_unlock:
 	spin_unlock_irqrestore(&vq->lock, flags);
 drop:
