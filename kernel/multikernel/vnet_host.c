@@ -113,6 +113,7 @@ struct mk_vnet {
 		unsigned int nr;
 		unsigned int cur;
 		struct vringh_kiov iov[MK_VNET_RX_BUFS];
+		struct kvec stack0[MK_VNET_IOV];
 		struct kvec stack[MK_VNET_RX_BUFS][MK_VNET_RX_BUF_IOV];
 		struct vring_used_elem used[MK_VNET_RX_BUFS];
 		u32 len[MK_VNET_RX_BUFS];
@@ -465,19 +466,29 @@ static int mk_vnet_poll(struct napi_struct *napi, int budget)
 	return done;
 }
 
+/* Done with the buffers mk_vnet_take_bufs() kept (or gave back). */
+static void mk_vnet_put_bufs(struct mk_vnet *vnet)
+{
+	struct mk_vnet_fill *f = &vnet->fill;
+
+	while (f->nr)
+		vringh_kiov_cleanup(&f->iov[--f->nr]);
+}
+
 /*
  * The spawn's receive buffers for a packet of @need bytes, header
  * included, into vnet->fill: one buffer, or with mergeable buffers as
- * many as it takes. Return: 0; -EAGAIN when the spawn has not posted
- * enough (none kept); -ENOSPC when they are too small (all of them
- * kept, for the spawn to get back empty); -EINVAL when a descriptor is
- * bad. With the queue's lock held.
+ * many as it takes, never more than the ring holds. Return: 0;
+ * -EAGAIN when the spawn has not posted enough (those there are kept,
+ * for mk_vnet_wait_bufs()); -ENOSPC when they are too small (all kept,
+ * for the spawn to get back empty); -ENOMEM (none kept); -EINVAL when a
+ * descriptor is bad. With the queue's lock held.
  */
 static int mk_vnet_take_bufs(struct mk_vnet *vnet, struct vringh *vrh,
 			     size_t need, bool mergeable)
 {
 	struct mk_vnet_fill *f = &vnet->fill;
-	unsigned int max = mergeable ? MK_VNET_RX_BUFS : 1;
+	unsigned int max = mergeable ? min(MK_VNET_RX_BUFS, vrh->vring.num) : 1;
 	size_t room = 0;
 	u16 head;
 	int ret;
@@ -486,14 +497,25 @@ static int mk_vnet_take_bufs(struct mk_vnet *vnet, struct vringh *vrh,
 	for (f->nr = 0; room < need; f->nr++) {
 		if (f->nr == max)
 			return -ENOSPC;
-		vringh_kiov_init(&f->iov[f->nr], f->stack[f->nr],
-				 MK_VNET_RX_BUF_IOV);
+		/* The first may be a non-mergeable 64 KiB one: a long chain. */
+		if (f->nr)
+			vringh_kiov_init(&f->iov[f->nr], f->stack[f->nr],
+					 MK_VNET_RX_BUF_IOV);
+		else
+			vringh_kiov_init(&f->iov[0], f->stack0,
+					 ARRAY_SIZE(f->stack0));
 		ret = vringh_getdesc_iotlb(vrh, NULL, &f->iov[f->nr], &head,
 					   GFP_ATOMIC);
 		if (ret <= 0) {
 			vringh_kiov_cleanup(&f->iov[f->nr]);
-			vringh_abandon_iotlb(vrh, f->nr);
-			return ret ? -EINVAL : -EAGAIN;
+			if (!ret)
+				return -EAGAIN;
+			if (ret != -ENOMEM)
+				return -EINVAL;
+			/* Its head was taken before the allocation failed. */
+			vringh_abandon_iotlb(vrh, f->nr + 1);
+			mk_vnet_put_bufs(vnet);
+			return -ENOMEM;
 		}
 		f->used[f->nr].id = cpu_to_vringh32(vrh, head);
 		f->len[f->nr] = 0;
@@ -502,13 +524,37 @@ static int mk_vnet_take_bufs(struct mk_vnet *vnet, struct vringh *vrh,
 	return 0;
 }
 
-/* Done with the buffers mk_vnet_take_bufs() kept (or gave back). */
-static void mk_vnet_put_bufs(struct mk_vnet *vnet)
+/*
+ * The spawn has not posted enough buffers for this packet: ask for a
+ * kick once it posts more than those taken, give those back, and stop
+ * the queue until the kick (mk_vnet_kick() wakes it), unless more came
+ * in meanwhile.
+ */
+static void mk_vnet_wait_bufs(struct mk_vnet *vnet, struct vringh *vrh)
 {
-	struct mk_vnet_fill *f = &vnet->fill;
+	netif_stop_queue(vnet->ndev);
+	if (!vringh_notify_enable_iotlb(vrh))
+		netif_wake_queue(vnet->ndev);
+	vringh_abandon_iotlb(vrh, vnet->fill.nr);
+}
 
-	while (f->nr)
-		vringh_kiov_cleanup(&f->iov[--f->nr]);
+/*
+ * May @skb, a segment, go to the spawn as it is? Only with the offloads
+ * its driver took now: it may have reset and taken fewer since
+ * mk_vnet_features_check() passed the packet.
+ */
+static bool mk_vnet_gso_taken(const struct sk_buff *skb, u64 taken)
+{
+	unsigned int type = skb_shinfo(skb)->gso_type;
+
+	if (!(taken & BIT_ULL(VIRTIO_NET_F_GUEST_CSUM)))
+		return false;
+	if ((type & SKB_GSO_TCPV4) && !(taken & BIT_ULL(VIRTIO_NET_F_GUEST_TSO4)))
+		return false;
+	if ((type & SKB_GSO_TCPV6) && !(taken & BIT_ULL(VIRTIO_NET_F_GUEST_TSO6)))
+		return false;
+	return !(type & SKB_GSO_TCP_ECN) ||
+	       (taken & BIT_ULL(VIRTIO_NET_F_GUEST_ECN));
 }
 
 /*
@@ -614,8 +660,7 @@ static netdev_tx_t mk_vnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 	int ret;
 
 	/* The driver may have changed its mind since features_check. */
-	if (skb_is_gso(skb) && !(taken & BIT_ULL(VIRTIO_NET_F_GUEST_TSO4)) &&
-	    !(taken & BIT_ULL(VIRTIO_NET_F_GUEST_TSO6)))
+	if (skb_is_gso(skb) && !mk_vnet_gso_taken(skb, taken))
 		goto drop;
 	if (skb->ip_summed == CHECKSUM_PARTIAL && !csum_ok &&
 	    skb_checksum_help(skb))
@@ -632,14 +677,12 @@ static netdev_tx_t mk_vnet_xmit(struct sk_buff *skb, struct net_device *ndev)
 		goto drop_put;
 	}
 	if (ret == -EAGAIN) {
-		/* Until the spawn posts buffers: it kicks then. */
 		vnet->stats.no_buffer++;
-		netif_stop_queue(ndev);
-		/* False: some came in meanwhile. */
-		if (!vringh_notify_enable_iotlb(&vq->vrh))
-			netif_wake_queue(ndev);
+		mk_vnet_wait_bufs(vnet, &vq->vrh);
 		goto drop_put;
 	}
+	if (ret == -ENOMEM)
+		goto drop_unlock;
 	if (!ret) {
 		hdr.num_buffers = __cpu_to_virtio16(true, vnet->fill.nr);
 		ret = mk_vnet_fill_bytes(vnet, &vq->vrh, &hdr, sizeof(hdr));
