@@ -34,6 +34,7 @@
 #include <linux/virtio_ring.h>
 #include <linux/wait.h>
 #include <uapi/linux/virtio_config.h>
+#include <uapi/linux/virtio_net.h>
 
 /*
  * How long a request may wait for the host's answer. The host handles
@@ -308,11 +309,11 @@ static const struct virtio_config_ops mk_vm_config_ops = {
 
 /*
  * Offer the malformed buffer once and kick. The descriptor goes into
- * the last slot of the table; "jump" moves only the available index,
- * once: later calls just kick again.
+ * the last slot of the table ("hdr": @buf, in the window); "jump" moves
+ * only the available index, once: later calls just kick again.
  */
 static void mk_vm_break_offer(struct virtqueue *vq, const char *how,
-			      bool first)
+			      dma_addr_t buf, bool first)
 {
 	struct vring_avail *avail = phys_to_virt(virtqueue_get_avail_addr(vq));
 	struct vring_desc *desc = phys_to_virt(virtqueue_get_desc_addr(vq));
@@ -335,6 +336,9 @@ static void mk_vm_break_offer(struct virtqueue *vq, const char *how,
 			/* This kernel's own RAM: never in the window. */
 			desc[head].addr = cpu_to_virtio64(vq->vdev,
 							  multikernel_spawn->mem_base);
+			desc[head].flags = 0;
+		} else if (!strcmp(how, "hdr")) {
+			desc[head].addr = cpu_to_virtio64(vq->vdev, buf);
 			desc[head].flags = 0;
 		} else {
 			desc[head].addr = cpu_to_virtio64(vq->vdev,
@@ -359,7 +363,9 @@ notify:
  * @queue:	its virtqueue, one the driver set up
  * @how:	"addr": a descriptor outside the I/O window; "loop": a
  *		descriptor chained to itself; "jump": an available index
- *		that moves by more than the ring holds
+ *		that moves by more than the ring holds; "hdr": a network
+ *		packet whose virtio_net_hdr asks for UDP fragmentation,
+ *		which no device here offers
  *
  * Writes the descriptor into the last slot of the table and makes it
  * the next available buffer ("jump" writes none), then kicks, until the
@@ -373,16 +379,19 @@ notify:
  * nothing removes a spawn's virtio devices while it runs).
  *
  * Return: 0, -ENODEV without such a device or queue, -EINVAL for an
- * unknown @how, -ETIMEDOUT when the host did not mark the device in
- * %MK_VM_BREAK_WAIT_MS.
+ * unknown @how, -ENOMEM, -ETIMEDOUT when the host did not mark the
+ * device in %MK_VM_BREAK_WAIT_MS.
  */
 int mk_virtio_test_break(unsigned int device, unsigned int queue,
 			 const char *how)
 {
 	unsigned int offers = 0, max_offers;
+	struct virtio_net_hdr *hdr = NULL;
 	unsigned long deadline, retry;
 	struct mk_vm_device *vm;
 	struct virtqueue *vq;
+	dma_addr_t buf = 0;
+	int ret;
 
 	if (device >= MK_VIRTIO_MAX_DEVICES || queue >= MK_VIRTIO_MAX_QUEUES)
 		return -ENODEV;
@@ -390,8 +399,17 @@ int mk_virtio_test_break(unsigned int device, unsigned int queue,
 	vq = vm ? READ_ONCE(vm->vqs[queue]) : NULL;
 	if (!vq)
 		return -ENODEV;
-	if (strcmp(how, "jump") && strcmp(how, "addr") && strcmp(how, "loop"))
+	if (strcmp(how, "jump") && strcmp(how, "addr") && strcmp(how, "loop") &&
+	    strcmp(how, "hdr"))
 		return -EINVAL;
+	if (!strcmp(how, "hdr")) {
+		/* In the window, from the restricted pool, zeroed. */
+		hdr = dma_alloc_coherent(&vm->pdev->dev, SZ_1K, &buf, GFP_KERNEL);
+		if (!hdr)
+			return -ENOMEM;
+		hdr->gso_type = VIRTIO_NET_HDR_GSO_UDP;
+		hdr->gso_size = cpu_to_virtio16(&vm->vdev, ETH_DATA_LEN);
+	}
 
 	pr_warn("test hook: device %u queue %u: malformed buffer (%s) offered\n",
 		device, queue, how);
@@ -400,16 +418,24 @@ int mk_virtio_test_break(unsigned int device, unsigned int queue,
 	/* Fewer than the ring holds, so that the host sees them all. */
 	max_offers = virtqueue_get_vring_size(vq) / 2;
 	for (;;) {
-		if (mk_vm_get_status(&vm->vdev) & VIRTIO_CONFIG_S_NEEDS_RESET)
-			return 0;
-		if (time_after(jiffies, deadline))
-			return -ETIMEDOUT;
+		if (mk_vm_get_status(&vm->vdev) & VIRTIO_CONFIG_S_NEEDS_RESET) {
+			ret = 0;
+			break;
+		}
+		if (time_after(jiffies, deadline)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
 		if (offers < max_offers && !time_before(jiffies, retry)) {
-			mk_vm_break_offer(vq, how, !offers++);
+			mk_vm_break_offer(vq, how, buf, !offers++);
 			retry = jiffies + msecs_to_jiffies(MK_VM_BREAK_RETRY_MS);
 		}
 		usleep_range(MK_VM_BREAK_POLL_US, 2 * MK_VM_BREAK_POLL_US);
 	}
+	/* The host reads no queue of a device that needs a reset. */
+	if (hdr && !ret)
+		dma_free_coherent(&vm->pdev->dev, SZ_1K, hdr, buf);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(mk_virtio_test_break);
 #endif

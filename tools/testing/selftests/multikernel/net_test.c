@@ -423,6 +423,13 @@ TEST_F_TIMEOUT(net, avail_index_jump_needs_reset_host_unaffected, 900)
 		     "bad transmit descriptor");
 }
 
+/* A packet whose header asks for an offload the device never offered. */
+TEST_F_TIMEOUT(net, bad_virtio_net_hdr_needs_reset_host_unaffected, 900)
+{
+	hostile_ring(_metadata, self->reply, sizeof(self->reply), "hdr",
+		     "virtio_net_hdr asks for an offload not negotiated");
+}
+
 /*
  * Kill and restart a spawn with a NIC, with traffic each time: every
  * start gets its link and answers, and the host's slab and vmalloc stay
