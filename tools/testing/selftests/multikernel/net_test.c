@@ -187,11 +187,13 @@ static long long link_stat(const char *name)
 	return mk_read_ll(path);
 }
 
+/* Exit 0 when the counter named by %s is above 0 in ethtool -S output. */
+#define AWK_POSITIVE "awk '$1 == \"%s:\" && $2 > 0 { found = 1 } END { exit !found }'"
+
 /* A counter ethtool -S shows for mk-n is above 0. */
 static bool ethtool_stat_positive(const char *name)
 {
-	return !mk_sh("ethtool -S " IFNAME " | awk '$1 == \"%s:\" && $2 > 0 "
-		      "{ found = 1 } END { exit !found }'", name);
+	return !mk_sh("ethtool -S " IFNAME " | " AWK_POSITIVE, name);
 }
 
 /* The checksum mk-net's stream of @bytes from TCP_SEED has, into @sum. */
@@ -290,7 +292,8 @@ TEST_F_TIMEOUT(net, tcp_both_ways_checksums_equal, 600)
  */
 TEST_F_TIMEOUT(net, eight_connections_at_once_arrive_intact, 600)
 {
-	char sum[64], got[128], cmd[256];
+	char sum[64], got[128], cmd[256], script[1024];
+	size_t used;
 	int i;
 
 	start_spawn(_metadata, "");
@@ -299,16 +302,26 @@ TEST_F_TIMEOUT(net, eight_connections_at_once_arrive_intact, 600)
 		snprintf(cmd, sizeof(cmd), "tcp-recv %d\n", TCP_TO_SPAWN + i);
 		ASSERT_EQ(0, mk_serve(NAME, cmd));
 	}
-	ASSERT_EQ(0, mk_sh("rm -f /tmp/net_test.recv.*; for i in $(seq 0 %d); do "
-			   "mk-net recv $((%d + i)) 120 > /tmp/net_test.recv.$i & done; "
-			   "sleep 1; for i in $(seq 0 %d); do "
-			   "echo \"tcp-send-bg " HOST_ADDR " $((%d + i)) %d $((%d + i))\" "
-			   "> /dev/mk-" NAME "; done; "
-			   "for i in $(seq 0 %d); do timeout %d mk-net send " SPAWN_ADDR
-			   " $((%d + i)) %d $((%d + i)) >/dev/null & done; wait",
-			   TCP_CONNS - 1, TCP_TO_HOST, TCP_CONNS - 1, TCP_TO_HOST,
-			   TCP_CONN_BYTES, TCP_SEED + TCP_CONNS, TCP_CONNS - 1,
-			   MK_TIMEOUT_S, TCP_TO_SPAWN, TCP_CONN_BYTES, TCP_SEED));
+	/* Receivers here, senders there, senders here; then wait for all. */
+	used = snprintf(script, sizeof(script), "rm -f /tmp/net_test.recv.*;");
+	for (i = 0; i < TCP_CONNS; i++)
+		used += snprintf(script + used, sizeof(script) - used,
+				 " mk-net recv %d 120 > /tmp/net_test.recv.%d &",
+				 TCP_TO_HOST + i, i);
+	used += snprintf(script + used, sizeof(script) - used, " sleep 1;");
+	for (i = 0; i < TCP_CONNS; i++)
+		used += snprintf(script + used, sizeof(script) - used,
+				 " echo 'tcp-send-bg %s %d %d %d' > /dev/mk-%s;",
+				 HOST_ADDR, TCP_TO_HOST + i, TCP_CONN_BYTES,
+				 TCP_SEED + TCP_CONNS + i, NAME);
+	for (i = 0; i < TCP_CONNS; i++)
+		used += snprintf(script + used, sizeof(script) - used,
+				 " timeout %d mk-net send %s %d %d %d >/dev/null &",
+				 MK_TIMEOUT_S, SPAWN_ADDR, TCP_TO_SPAWN + i,
+				 TCP_CONN_BYTES, TCP_SEED + i);
+	ASSERT_LT(used, sizeof(script) - sizeof(" wait"));
+	strcat(script, " wait");
+	ASSERT_EQ(0, mk_sh("%s", script));
 	for (i = 0; i < TCP_CONNS; i++) {
 		snprintf(cmd, sizeof(cmd), "/tmp/net_test.recv.%d", i);
 		EXPECT_EQ(0, mk_read_file(cmd, got, sizeof(got)));
