@@ -279,6 +279,22 @@ AREAS = [
         are reset. The transport is registered only while an instance
         has such a device, so vhost_vsock still loads otherwise.
         """),
+    Area("vblk", "multikernel: serve spawns virtio disks from host files", """
+        A spawn that should run an ordinary distribution needs a disk the
+        host keeps, as every VM user has. An instance created with
+        "disk=PATH[,ro]" gets a virtio-blk device that the spawn's stock
+        virtio_blk binds to, served from a regular file or a block device
+        the host opens at create: requests are read with vringh through
+        the same I/O-window IOTLB as the NICs, their data buffers handed
+        as window pages to the file's read_iter/write_iter (no bounce
+        buffer), FLUSH is vfs_fsync(), DISCARD and WRITE_ZEROES are
+        fallocate(), and each spawn CPU gets a queue served by a work item
+        of its own. A malformed request makes the device NEEDS_RESET; an
+        out-of-range or read-only write is VIRTIO_BLK_S_IOERR. Read-only
+        images may be shared; a read-write one has one owner, a block
+        device is claimed exclusively and a regular file open for writing
+        elsewhere is refused with EBUSY.
+        """),
     Area("debugfs", "multikernel: add debugfs hooks for tests and benchmarks", """
         Some things the tests must check have no place in an ABI: that a
         spawn's memory is really cleared after destroy, how the mailbox
@@ -423,6 +439,8 @@ RULES = [
     ("virtio", "kernel/multikernel/vnet_host.c"),
     ("vsock", "kernel/multikernel/Kconfig", "config:MULTIKERNEL_VSOCK"),
     ("vsock", "kernel/multikernel/vsock_host.c"),
+    ("vblk", "kernel/multikernel/Kconfig", "config:MULTIKERNEL_VIRTIO_BLK"),
+    ("vblk", "kernel/multikernel/vblk_host.c"),
     ("virtio", "drivers/virtio/virtio_multikernel.c"),
     ("virtio", "drivers/virtio/Makefile"),
     ("vringh_multi", "drivers/vhost/vringh.c", "re:complete_multi_iotlb"),

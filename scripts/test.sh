@@ -135,7 +135,7 @@ tally mkctl "$logs/mkctl.log" --no-skip
 # nokaslr: a randomly placed kernel can split 2G of RAM so that no 1G
 # piece is left for the pool (about 1 boot in 20); the kexec tier below
 # keeps KASLR, with a smaller pool.
-selftests=pool_test,lifecycle_test,bad_input_test,mailbox_test,hostile_test,concurrency_test,restart_test,net_test,vsock_test
+selftests=pool_test,lifecycle_test,bad_input_test,mailbox_test,hostile_test,concurrency_test,restart_test,net_test,vsock_test,disk_test
 vm host "multikernel_pool=$POOL nokaslr kunit.filter_glob=multikernel* mktest.run=$selftests"
 tally kunit "$logs/host.log" --between "KTAP version 1" "MKTEST-BEGIN" --no-skip
 # The host has all the selftests need: a skip there is a broken run. Each

@@ -19,6 +19,7 @@
 
 #define pr_fmt(fmt) "virtio-multikernel: " fmt
 
+#include <linux/blk_types.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/init.h>
@@ -33,7 +34,9 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 #include <linux/wait.h>
+#include <uapi/linux/virtio_blk.h>
 #include <uapi/linux/virtio_config.h>
+#include <uapi/linux/virtio_ids.h>
 #include <uapi/linux/virtio_net.h>
 
 /*
@@ -357,6 +360,88 @@ notify:
 	mk_vm_notify(vq);
 }
 
+/* What a block request of the hook's own is made of, in the window. */
+struct mk_vm_blk_req {
+	struct virtio_blk_outhdr hdr;
+	u8 data[SECTOR_SIZE];
+	u8 status;
+};
+
+/* Not a status the device writes: the request is not answered yet. */
+#define MK_VM_BLK_UNANSWERED	0xff
+
+/*
+ * "blkro": a one-sector write to sector 0, behind the driver's back (it
+ * would refuse it on a read-only disk); "blkend": a one-sector read just
+ * past the end. Both are well formed: the host must answer them with
+ * VIRTIO_BLK_S_IOERR, not break the device. The three descriptors go into
+ * the last slots of the table. Return: 0 for IOERR, -EPROTO for another
+ * answer, -ETIMEDOUT for none.
+ */
+static int mk_vm_break_blk(struct mk_vm_device *vm, struct virtqueue *vq,
+			   const char *how)
+{
+	struct vring_avail *avail = phys_to_virt(virtqueue_get_avail_addr(vq));
+	struct vring_desc *desc = phys_to_virt(virtqueue_get_desc_addr(vq));
+	unsigned int num = virtqueue_get_vring_size(vq), head = num - 3;
+	struct virtio_device *vdev = &vm->vdev;
+	bool write = !strcmp(how, "blkro");
+	struct mk_vm_blk_req *req;
+	unsigned long deadline;
+	dma_addr_t buf;
+	__le64 capacity;
+	u8 status;
+	u16 idx;
+
+	if (vm->desc.device_id != VIRTIO_ID_BLOCK || num < 3)
+		return -ENODEV;
+	req = dma_alloc_coherent(&vm->pdev->dev, sizeof(*req), &buf,
+				 GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	mk_vm_get(vdev, offsetof(struct virtio_blk_config, capacity),
+		  &capacity, sizeof(capacity));
+	req->hdr.type = cpu_to_virtio32(vdev, write ? VIRTIO_BLK_T_OUT :
+					VIRTIO_BLK_T_IN);
+	req->hdr.sector = cpu_to_virtio64(vdev, write ? 0 :
+					  le64_to_cpu(capacity));
+	memset(req->data, 0xa5, sizeof(req->data));
+	req->status = MK_VM_BLK_UNANSWERED;
+
+	desc[head].addr = cpu_to_virtio64(vdev, buf);
+	desc[head].len = cpu_to_virtio32(vdev, sizeof(req->hdr));
+	desc[head].flags = cpu_to_virtio16(vdev, VRING_DESC_F_NEXT);
+	desc[head].next = cpu_to_virtio16(vdev, head + 1);
+	desc[head + 1].addr = cpu_to_virtio64(vdev, buf +
+					      offsetof(struct mk_vm_blk_req, data));
+	desc[head + 1].len = cpu_to_virtio32(vdev, sizeof(req->data));
+	desc[head + 1].flags = cpu_to_virtio16(vdev, VRING_DESC_F_NEXT |
+					       (write ? 0 : VRING_DESC_F_WRITE));
+	desc[head + 1].next = cpu_to_virtio16(vdev, head + 2);
+	desc[head + 2].addr = cpu_to_virtio64(vdev, buf +
+					      offsetof(struct mk_vm_blk_req, status));
+	desc[head + 2].len = cpu_to_virtio32(vdev, sizeof(req->status));
+	desc[head + 2].flags = cpu_to_virtio16(vdev, VRING_DESC_F_WRITE);
+
+	preempt_disable();
+	idx = virtio16_to_cpu(vdev, READ_ONCE(avail->idx));
+	avail->ring[idx % num] = cpu_to_virtio16(vdev, head);
+	/* The descriptors and entry before the index that makes them seen. */
+	smp_store_release(&avail->idx, cpu_to_virtio16(vdev, idx + 1));
+	preempt_enable();
+	mk_vm_notify(vq);
+
+	deadline = jiffies + msecs_to_jiffies(MK_VM_BREAK_WAIT_MS);
+	while ((status = READ_ONCE(req->status)) == MK_VM_BLK_UNANSWERED &&
+	       time_before(jiffies, deadline))
+		usleep_range(MK_VM_BREAK_POLL_US, 2 * MK_VM_BREAK_POLL_US);
+	/* Unanswered, the host may still write it: leave it to the pool. */
+	if (status == MK_VM_BLK_UNANSWERED)
+		return -ETIMEDOUT;
+	dma_free_coherent(&vm->pdev->dev, sizeof(*req), req, buf);
+	return status == VIRTIO_BLK_S_IOERR ? 0 : -EPROTO;
+}
+
 /**
  * mk_virtio_test_break() - test hook: offer the host a malformed buffer
  * @device:	index of the device
@@ -365,7 +450,9 @@ notify:
  *		descriptor chained to itself; "jump": an available index
  *		that moves by more than the ring holds; "hdr": a network
  *		packet whose virtio_net_hdr asks for UDP fragmentation,
- *		which no device here offers
+ *		which no device here offers; "blkro" and "blkend": a
+ *		well-formed block request the host must refuse with
+ *		VIRTIO_BLK_S_IOERR (see mk_vm_break_blk())
  *
  * Writes the descriptor into the last slot of the table and makes it
  * the next available buffer ("jump" writes none), then kicks, until the
@@ -399,6 +486,11 @@ int mk_virtio_test_break(unsigned int device, unsigned int queue,
 	vq = vm ? READ_ONCE(vm->vqs[queue]) : NULL;
 	if (!vq)
 		return -ENODEV;
+	if (!strcmp(how, "blkro") || !strcmp(how, "blkend")) {
+		pr_warn("test hook: device %u queue %u: block request (%s) offered\n",
+			device, queue, how);
+		return mk_vm_break_blk(vm, vq, how);
+	}
 	if (strcmp(how, "jump") && strcmp(how, "addr") && strcmp(how, "loop") &&
 	    strcmp(how, "hdr"))
 		return -EINVAL;

@@ -3,7 +3,8 @@
  * Multikernel: parser for writes to /sys/kernel/multikernel/create,
  *
  *	NAME cpus=LIST memory=SIZE [device=[SSSS:]BB:DD.F]...
- *	     [net[=MAC]]... [mtu=BYTES] [vsock] [iowin=SIZE]
+ *	     [net[=MAC]]... [mtu=BYTES] [vsock] [disk=PATH[,ro]]...
+ *	     [iowin=SIZE]
  *
  * Only the syntax is checked here; whether the CPUs and memory can be had
  * is decided when the instance is created.
@@ -101,6 +102,36 @@ static int mk_create_parse_net(const char *tok, struct mk_create_req *req,
 		return -EINVAL;
 	}
 	req->nr_net++;
+	return 0;
+}
+
+/* disk=PATH or disk=PATH,ro: an absolute path, without spaces. */
+static int mk_create_parse_disk(const char *val, struct mk_create_req *req,
+				const char **why)
+{
+	struct mk_disk_req *disk;
+	size_t len = strlen(val);
+
+	if (req->nr_disks >= MK_VIRTIO_MAX_DEVICES) {
+		*why = "too many disk keys";
+		return -EINVAL;
+	}
+	disk = &req->disks[req->nr_disks];
+	if (len > 3 && !strcmp(val + len - 3, ",ro")) {
+		disk->ro = true;
+		len -= 3;
+	}
+	if (val[0] != '/') {
+		*why = "disk= is not an absolute path";
+		return -EINVAL;
+	}
+	if (len >= sizeof(disk->path)) {
+		*why = "disk= path longer than 255 characters";
+		return -EINVAL;
+	}
+	memcpy(disk->path, val, len);
+	disk->path[len] = '\0';
+	req->nr_disks++;
 	return 0;
 }
 
@@ -249,8 +280,9 @@ static int mk_create_parse_cpus(const char *val, struct cpumask *cpus,
  *
  * Keys may come in any order; cpus= and memory= exactly once, device=
  * up to %MK_MAX_DEVICES times, net or net=MAC and vsock (once) up to
- * %MK_VIRTIO_MAX_DEVICES times together, iowin= at most once and only
- * with a virtio device, mtu= at most once and only with a net key;
+ * %MK_VIRTIO_MAX_DEVICES times together with disk=, iowin= at most
+ * once and only with a virtio device, mtu= at most once and only with
+ * a net key;
  * unknown keys are refused.
  *
  * Return: 0, or -EINVAL for anything malformed.
@@ -294,6 +326,8 @@ int mk_create_parse(const char *buf, struct mk_create_req *req,
 			ret = 0;
 		} else if (str_has_prefix(tok, "net")) {
 			ret = mk_create_parse_net(tok, req, why);
+		} else if (str_has_prefix(tok, "disk=")) {
+			ret = mk_create_parse_disk(tok + 5, req, why);
 		} else if (str_has_prefix(tok, "mtu=") && !req->mtu) {
 			ret = mk_create_parse_mtu(tok + 4, &req->mtu, why);
 		} else if (str_has_prefix(tok, "iowin=") && !req->iowin_size) {
@@ -312,11 +346,12 @@ int mk_create_parse(const char *buf, struct mk_create_req *req,
 		*why = "missing cpus=";
 	else if (!have_mem)
 		*why = "missing memory=";
-	/* The NICs and the vsock device share the control blocks. */
-	else if (req->nr_net + req->vsock > MK_VIRTIO_MAX_DEVICES)
-		*why = "too many virtio devices (net and vsock keys)";
-	else if (req->iowin_size && !req->nr_net && !req->vsock)
-		*why = "iowin= without a virtio device (net or vsock)";
+	/* The NICs, the vsock device and the disks share the control blocks. */
+	else if (req->nr_net + req->vsock + req->nr_disks >
+		 MK_VIRTIO_MAX_DEVICES)
+		*why = "too many virtio devices (net, vsock and disk keys)";
+	else if (req->iowin_size && !mk_create_wants_iowin(req))
+		*why = "iowin= without a virtio device (net, vsock or disk)";
 	else if (req->mtu && !req->nr_net)
 		*why = "mtu= without a net key";
 	else

@@ -295,7 +295,10 @@ static const struct file_operations mk_flood_user_fops = {
 	.write	= mk_flood_user_write,
 };
 
-/* "DEVICE QUEUE addr|loop|jump|hdr": a malformed buffer for the host's backend. */
+/*
+ * "DEVICE QUEUE addr|loop|jump|hdr|blkro|blkend": a malformed buffer, or a
+ * block request to refuse, for the host's backend.
+ */
 static ssize_t mk_virtio_break_write(struct file *file, const char __user *ubuf,
 				     size_t count, loff_t *ppos)
 {

@@ -908,7 +908,7 @@ static int mk_instance_acquire(struct mk_instance *inst,
 				    inst->name);
 		return -ENOSPC;
 	}
-	if (req->nr_net || req->vsock) {
+	if (mk_create_wants_iowin(req)) {
 		inst->iowin_size = round_up(req->iowin_size ?: MK_IOWIN_DEFAULT,
 					    MK_POOL_GRANULE);
 		inst->iowin_base = mk_memory_alloc(inst->iowin_size);
@@ -932,6 +932,12 @@ static int mk_instance_acquire(struct mk_instance *inst,
 		if (ret)
 			return ret;
 	}
+	ret = mk_vblks_create(inst, req);
+	if (ret == -EOPNOTSUPP)
+		pr_warn_ratelimited("create %s: disk: this kernel has no CONFIG_MULTIKERNEL_VIRTIO_BLK\n",
+				    inst->name);
+	if (ret)
+		return ret;
 	return mk_devices_assign(inst, req);
 }
 

@@ -135,6 +135,19 @@ struct mk_net_req {
 	bool mac_set;
 };
 
+/* Longest disk= path, NUL included; the create line is 1 KiB at most. */
+#define MK_DISK_PATH_MAX	256
+
+/**
+ * struct mk_disk_req - a virtio disk named in a create line
+ * @path:	the regular file or block device that backs it, absolute
+ * @ro:		read-only (",ro")
+ */
+struct mk_disk_req {
+	char path[MK_DISK_PATH_MAX];
+	bool ro;
+};
+
 /**
  * struct mk_create_req - a parsed write to /sys/kernel/multikernel/create
  * @name:	instance name, [A-Za-z0-9_-], 1..%MULTIKERNEL_NAME_MAX chars
@@ -147,6 +160,8 @@ struct mk_net_req {
  * @net:	their MAC addresses, when given
  * @mtu:	the NICs' MTU, 0 for %MK_NET_MTU_DEFAULT
  * @vsock:	a virtio vsock device asked for
+ * @nr_disks:	virtio disks asked for
+ * @disks:	what backs them
  */
 struct mk_create_req {
 	char name[MULTIKERNEL_NAME_MAX + 1];
@@ -159,7 +174,15 @@ struct mk_create_req {
 	struct mk_net_req net[MK_VIRTIO_MAX_DEVICES];
 	unsigned int mtu;
 	bool vsock;
+	unsigned int nr_disks;
+	struct mk_disk_req disks[MK_VIRTIO_MAX_DEVICES];
 };
+
+/* Virtio devices need an I/O window. */
+static inline bool mk_create_wants_iowin(const struct mk_create_req *req)
+{
+	return req->nr_net || req->vsock || req->nr_disks;
+}
 
 int mk_parse_pci_addr(const char *s, struct mk_pci_addr *addr);
 int mk_parse_device(const char *s, struct mk_device_addr *addr);
@@ -578,6 +601,7 @@ struct mk_instance {
 /* Most entries per virtqueue a host-side virtio device takes. */
 #define MK_VDEV_QUEUE_SIZE_MAX	256
 
+struct bio_vec;
 struct mk_vdev;
 
 /**
@@ -585,6 +609,7 @@ struct mk_vdev;
  * @device_id:	VIRTIO_ID_*
  * @features:	what it offers, transport features included
  * @num_queues:	its virtqueues, at most %MK_VIRTIO_MAX_QUEUES
+ *		(both can be changed per device: struct mk_vdev)
  * @config_size: bytes of its config space
  * @fill_config: writes the config space at each start
  * @start:	the driver said DRIVER_OK
@@ -647,6 +672,9 @@ struct mk_vdev_stats {
  * @inst:	the instance
  * @index:	its control block in the shared area
  * @ops:	its backend
+ * @offered:	the features it offers: @ops' unless the backend changed
+ *		them right after mk_vdev_create() (a read-only disk)
+ * @num_queues:	its virtqueues: @ops' unless changed as @offered
  * @priv:	the backend's
  * @ctrl:	the control block, in the host's map of the shared area
  * @iotlb:	maps the I/O window, IOVA = physical, and nothing else
@@ -673,6 +701,8 @@ struct mk_vdev {
 	struct mk_instance *inst;
 	unsigned int index;
 	const struct mk_vdev_ops *ops;
+	u64 offered;
+	unsigned int num_queues;
 	void *priv;
 	struct mk_virtio_ctrl *ctrl;
 	struct vhost_iotlb *iotlb;
@@ -700,6 +730,9 @@ void mk_vdev_describe(struct mk_vdev *vd, struct mk_virtio_handover *v);
 void mk_vdev_interrupt(struct mk_vdev *vd, unsigned int queue);
 void mk_vdev_broken(struct mk_vdev *vd, const char *why);
 bool mk_vq_usable(struct mk_vdev *vd, struct mk_vq *vq);
+int mk_vdev_iov_to_bvec(struct mk_vdev *vd, const struct vringh_kiov *iov,
+			size_t len, bool to_driver, struct bio_vec *bvec,
+			unsigned int max);
 void mk_vdev_poked(struct mk_instance *inst, u32 index);
 void mk_vdevs_start(struct mk_instance *inst);
 void mk_vdevs_stop(struct mk_instance *inst);
@@ -727,6 +760,17 @@ static inline int mk_vnets_create(struct mk_instance *inst,
 }
 
 static inline void mk_vdevs_destroy(struct mk_instance *inst) { }
+#endif
+
+#ifdef CONFIG_MULTIKERNEL_VIRTIO_BLK
+/* vblk_host.c */
+int mk_vblks_create(struct mk_instance *inst, const struct mk_create_req *req);
+#else
+static inline int mk_vblks_create(struct mk_instance *inst,
+				  const struct mk_create_req *req)
+{
+	return req->nr_disks ? -EOPNOTSUPP : 0;
+}
 #endif
 
 /* A spawn's vsock CID: its instance id plus this (instance 1 is CID 3). */

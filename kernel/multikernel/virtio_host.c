@@ -19,6 +19,7 @@
 
 #define pr_fmt(fmt) "multikernel: " fmt
 
+#include <linux/bvec.h>
 #include <linux/errno.h>
 #include <linux/log2.h>
 #include <linux/multikernel.h>
@@ -50,8 +51,8 @@ void mk_vdev_describe(struct mk_vdev *vd, struct mk_virtio_handover *v)
 {
 	v->index = vd->index;
 	v->device_id = vd->ops->device_id;
-	v->features = vd->ops->features;
-	v->num_queues = vd->ops->num_queues;
+	v->features = vd->offered;
+	v->num_queues = vd->num_queues;
 	v->queue_size_max = MK_VDEV_QUEUE_SIZE_MAX;
 	v->config_size = vd->ops->config_size;
 }
@@ -154,6 +155,67 @@ static void mk_vq_drop(struct mk_vq *vq)
 	spin_unlock_irqrestore(&vq->lock, flags);
 }
 
+/**
+ * mk_vdev_iov_to_bvec() - a driver's buffers as pages, for I/O in place
+ * @vd:		the device
+ * @iov:	buffers from vringh_getdesc_iotlb(), from its current position
+ * @len:	bytes of them to take; @iov is not advanced
+ * @to_driver:	the device writes them (the driver reads)
+ * @bvec:	filled in
+ * @max:	entries at @bvec
+ *
+ * Each buffer is looked up in the device's IOTLB, as vringh's own copies
+ * are, so that only the I/O window is reachable; the window is pool
+ * memory, in the host's direct map with its struct pages.
+ *
+ * Return: entries used; -EFAULT for a buffer outside the window, or one
+ * the device may not write when @to_driver; -E2BIG when @max are too
+ * few; -EINVAL when @iov holds fewer than @len bytes.
+ */
+int mk_vdev_iov_to_bvec(struct mk_vdev *vd, const struct vringh_kiov *iov,
+			size_t len, bool to_driver, struct bio_vec *bvec,
+			unsigned int max)
+{
+	u32 perm = to_driver ? VHOST_MAP_WO : VHOST_MAP_RO;
+	struct vhost_iotlb_map *map;
+	unsigned int i = iov->i, n = 0;
+	u64 addr, size, last, chunk;
+	phys_addr_t pa;
+
+	while (len) {
+		if (i >= iov->used)
+			return -EINVAL;
+		addr = (u64)(uintptr_t)iov->iov[i].iov_base;
+		size = min_t(u64, len, iov->iov[i].iov_len);
+		i++;
+		while (size) {
+			if (check_add_overflow(addr, size - 1, &last))
+				return -EFAULT;
+			spin_lock(&vd->iotlb_lock);
+			map = vhost_iotlb_itree_first(vd->iotlb, addr, last);
+			if (!map || map->start > addr ||
+			    (map->perm & perm) != perm) {
+				spin_unlock(&vd->iotlb_lock);
+				return -EFAULT;
+			}
+			pa = map->addr + (addr - map->start);
+			chunk = min(size, map->last - addr + 1);
+			spin_unlock(&vd->iotlb_lock);
+			if (!pfn_valid(PHYS_PFN(pa)) ||
+			    !pfn_valid(PHYS_PFN(pa + chunk - 1)))
+				return -EFAULT;
+			if (n == max)
+				return -E2BIG;
+			bvec_set_page(&bvec[n++], pfn_to_page(PHYS_PFN(pa)),
+				      chunk, offset_in_page(pa));
+			addr += chunk;
+			size -= chunk;
+			len -= chunk;
+		}
+	}
+	return n;
+}
+
 /* The window in driver (spawn physical) addresses; vringh's IOTLB maps it. */
 static bool mk_vdev_in_window(struct mk_vdev *vd, u64 addr, u64 len)
 {
@@ -173,7 +235,7 @@ static int mk_vdev_queue_setup(struct mk_vdev *vd, u32 index)
 	u32 num;
 	int ret;
 
-	if (index >= vd->ops->num_queues)
+	if (index >= vd->num_queues)
 		return -EINVAL;
 	vq = &vd->vqs[index];
 	memcpy(&q, &vd->ctrl->queues[index], sizeof(q));
@@ -216,7 +278,7 @@ static void mk_vdev_reset(struct mk_vdev *vd)
 	unsigned long flags;
 	unsigned int i;
 
-	for (i = 0; i < vd->ops->num_queues; i++)
+	for (i = 0; i < vd->num_queues; i++)
 		mk_vq_drop(&vd->vqs[i]);
 	if (vd->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		vd->ops->stop(vd);
@@ -268,7 +330,7 @@ static int mk_vdev_set_features(struct mk_vdev *vd)
 
 	if (vd->status & VIRTIO_CONFIG_S_FEATURES_OK)
 		return -EBUSY;
-	if (features & ~vd->ops->features)
+	if (features & ~vd->offered)
 		return -EINVAL;
 	vd->features = features;
 	return 0;
@@ -314,9 +376,9 @@ static void mk_vdev_work(struct work_struct *work)
 	}
 
 	kicked = mk_virtio_take_pending(&ctrl->notify_pending);
-	if (kicked & ~GENMASK(vd->ops->num_queues - 1, 0))
+	if (kicked & ~GENMASK(vd->num_queues - 1, 0))
 		vd->stats.bad_kicks++;
-	for_each_set_bit(q, &kicked, vd->ops->num_queues) {
+	for_each_set_bit(q, &kicked, vd->num_queues) {
 		vd->stats.kicks++;
 		vd->ops->kick(vd, q);
 	}
@@ -378,11 +440,13 @@ struct mk_vdev *mk_vdev_create(struct mk_instance *inst,
 	mutex_init(&vd->lock);
 	spin_lock_init(&vd->status_lock);
 	INIT_WORK(&vd->work, mk_vdev_work);
-	for (i = 0; i < ops->num_queues; i++)
+	for (i = 0; i < MK_VIRTIO_MAX_QUEUES; i++)
 		spin_lock_init(&vd->vqs[i].lock);
 	vd->inst = inst;
 	vd->index = inst->nr_vdevs;
 	vd->ops = ops;
+	vd->offered = ops->features;
+	vd->num_queues = ops->num_queues;
 	vd->priv = priv;
 	inst->vdevs[inst->nr_vdevs++] = vd;
 	return vd;

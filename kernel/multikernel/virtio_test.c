@@ -269,7 +269,16 @@ struct create_case {
 	u64 iowin;
 	bool vsock;
 	unsigned int mtu;
+	unsigned int nr_disks;
 };
+
+/* A path of 255 characters: the longest disk= takes. */
+#define PATH_255 "/" \
+	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
+	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
+	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
+	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
+static_assert(sizeof(PATH_255) == MK_DISK_PATH_MAX);
 
 /* As many NICs as an instance may have, none next to another "net". */
 #define FOUR_NETS \
@@ -310,6 +319,20 @@ static const struct create_case create_cases[] = {
 	{ "a cpus=1 memory=64M net mtu=", -EINVAL },
 	{ "a cpus=1 memory=64M net mtu=1500 mtu=1500", -EINVAL },
 	{ "a cpus=1 memory=64M vsock mtu=1500", -EINVAL },
+	{ "a cpus=1 memory=64M disk=/d", 0, 0, 0, false, 0, 1 },
+	{ "a cpus=1 memory=64M disk=/d,ro disk=/d,ro iowin=16M", 0, 0, SZ_16M,
+	  false, 0, 2 },
+	{ "a cpus=1 memory=64M net vsock disk=/d disk=/e", 0, 1, 0, true, 0, 2 },
+	{ "a cpus=1 memory=64M disk=" PATH_255, 0, 0, 0, false, 0, 1 },
+	{ "a cpus=1 memory=64M disk=" PATH_255 ",ro", 0, 0, 0, false, 0, 1 },
+	{ "a cpus=1 memory=64M disk=" PATH_255 "f", -EINVAL },
+	{ "a cpus=1 memory=64M net vsock net disk=/d disk=/e", -EINVAL },
+	{ "a cpus=1 memory=64M disk=/a disk=/b disk=/c disk=/d disk=/e", -EINVAL },
+	{ "a cpus=1 memory=64M disk=d", -EINVAL },
+	{ "a cpus=1 memory=64M disk=", -EINVAL },
+	{ "a cpus=1 memory=64M disk=,ro", -EINVAL },
+	{ "a cpus=1 memory=64M disk", -EINVAL },
+	{ "a cpus=1 memory=64M disk=/d mtu=1500", -EINVAL },
 };
 
 static void create_case_desc(const struct create_case *c, char *desc)
@@ -336,6 +359,27 @@ static void create_virtio_keys_parse_or_refuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, req->iowin_size, c->iowin);
 	KUNIT_EXPECT_EQ(test, req->vsock, c->vsock);
 	KUNIT_EXPECT_EQ(test, req->mtu, c->mtu);
+	KUNIT_EXPECT_EQ(test, req->nr_disks, c->nr_disks);
+}
+
+static void create_disk_path_and_mode_are_kept(struct kunit *test)
+{
+	static const char line[] =
+		"a cpus=1 disk=/img,a,ro memory=64M disk=/dev/sdb disk=/x,rw";
+	struct mk_create_req *req = kunit_kzalloc(test, sizeof(*req),
+						  GFP_KERNEL);
+	const char *why;
+
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	KUNIT_ASSERT_EQ(test, mk_create_parse(line, req, &why), 0);
+	KUNIT_ASSERT_EQ(test, req->nr_disks, 3U);
+	/* Only a final ",ro" is a mode; any other comma is the path's. */
+	KUNIT_EXPECT_STREQ(test, req->disks[0].path, "/img,a");
+	KUNIT_EXPECT_TRUE(test, req->disks[0].ro);
+	KUNIT_EXPECT_STREQ(test, req->disks[1].path, "/dev/sdb");
+	KUNIT_EXPECT_FALSE(test, req->disks[1].ro);
+	KUNIT_EXPECT_STREQ(test, req->disks[2].path, "/x,rw");
+	KUNIT_EXPECT_FALSE(test, req->disks[2].ro);
 }
 
 static void create_net_mac_is_kept(struct kunit *test)
@@ -361,6 +405,7 @@ static struct kunit_case multikernel_virtio_cases[] = {
 	KUNIT_CASE(virtio_fdt_unknown_kind_is_skipped),
 	KUNIT_CASE_PARAM(create_virtio_keys_parse_or_refuse, create_gen_params),
 	KUNIT_CASE(create_net_mac_is_kept),
+	KUNIT_CASE(create_disk_path_and_mode_are_kept),
 	{}
 };
 

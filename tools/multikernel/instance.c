@@ -21,7 +21,8 @@
 	 MKCTL_MAX_DEVICES * sizeof(" device=0000:00:00.0") +		\
 	 MKCTL_MAX_NETS * sizeof(" net=00:00:00:00:00:00") +		\
 	 sizeof(" vsock") + sizeof(" iowin=18446744073709551615") +	\
-	 sizeof(" mtu=9000"))
+	 sizeof(" mtu=9000") +						\
+	 MKCTL_MAX_VIRTIO * sizeof(mk_create_req.disks[0]))
 /* The MTUs --mtu may set, as the kernel takes them. */
 #define MK_MTU_MIN	68
 #define MK_MTU_MAX	9000
@@ -54,8 +55,8 @@ static void create_help(void)
 {
 	printf("Usage: mkctl create NAME --cpus LIST --memory SIZE\n"
 	       "                    [--device BDF[,BDF...]]... [--net[=MAC]]...\n"
-	       "                    [--mtu BYTES] [--vsock] [--iowin SIZE]\n"
-	       "                    [--offline]\n"
+	       "                    [--mtu BYTES] [--vsock] [--disk PATH[:ro]]...\n"
+	       "                    [--iowin SIZE] [--offline]\n"
 	       "\n"
 	       "Create an instance: give it CPUs and memory from the pool,\n"
 	       "and PCI functions of this machine.\n"
@@ -81,11 +82,17 @@ static void create_help(void)
 	       "                  its id plus 2 (mkctl status: virtioN_cid),\n"
 	       "                  this kernel's is 2; counts as a network\n"
 	       "                  interface towards the %d\n"
+	       "  --disk PATH[:ro] a virtio disk (vda, vdb, ...) backed by a\n"
+	       "                  file or block device here, read-only with\n"
+	       "                  :ro; read-only ones may be shared, a\n"
+	       "                  read-write one not, nor one mounted or open\n"
+	       "                  for writing here; repeated; --net, --vsock\n"
+	       "                  and --disk together %d at most\n"
 	       "  --iowin SIZE    memory for the virtio devices' buffers, from\n"
 	       "                  the pool (default 8M)\n"
 	       "  --offline       take the listed CPUs offline first\n",
 	       MKCTL_MAX_DEVICES, MKCTL_MAX_NETS, MK_MTU_MIN, MK_MTU_MAX,
-	       MKCTL_MAX_NETS);
+	       MKCTL_MAX_NETS, MKCTL_MAX_VIRTIO);
 }
 
 static void destroy_help(void)
@@ -159,6 +166,8 @@ const struct mkctl_opt mk_create_opts[] = {
 	  .arg = &mk_create_req.iowin },
 	{ .name = "mtu", .has_arg = required_argument,
 	  .arg = &mk_create_req.mtu },
+	{ .name = "disk", .has_arg = required_argument,
+	  .arg = &mk_create_req.disk, .each = mk_disk_opt },
 	{ }
 };
 
@@ -192,9 +201,9 @@ int mk_create_check(const struct mkctl_args *a)
 					 req->memory);
 	if (!req->bytes)
 		return mkctl_usage_error(cmd, "--memory must be more than 0");
-	if (req->vsock && req->nr_nets == MKCTL_MAX_NETS)
-		return mkctl_usage_error(cmd, "--vsock and %d --net: %d virtio devices at most",
-					 MKCTL_MAX_NETS, MKCTL_MAX_NETS);
+	if (req->nr_nets + !!req->vsock + req->nr_disks > MKCTL_MAX_VIRTIO)
+		return mkctl_usage_error(cmd, "%d virtio devices at most (--net, --vsock, --disk)",
+					 MKCTL_MAX_VIRTIO);
 	if (req->mtu) {
 		char *end;
 
@@ -209,9 +218,9 @@ int mk_create_check(const struct mkctl_args *a)
 	}
 	if (!req->iowin)
 		return -1;
-	if (!req->nr_nets && !req->vsock)
+	if (!req->nr_nets && !req->vsock && !req->nr_disks)
 		return mkctl_usage_error(cmd,
-					 "--iowin is only for instances with --net or --vsock");
+					 "--iowin is only for instances with --net, --vsock or --disk");
 	if (mkctl_parse_size(req->iowin, &req->iowin_bytes) || !req->iowin_bytes)
 		return mkctl_usage_error(cmd, "--iowin '%s' is not a size like 8M",
 					 req->iowin);
@@ -263,11 +272,13 @@ static void mk_create_busy(const char *what)
 	char owner[MULTIKERNEL_NAME_MAX + 1];
 	int cpu;
 
-	if (mk_devices_given(what))
+	if (mk_devices_given(what) || mk_disks_given(what))
 		return;
 	cpu = mk_cpu_owner(mk_create_req.cpu_set, owner, sizeof(owner));
 	if (cpu >= 0)
 		mkctl_err(what, "CPU %d belongs to instance '%s'", cpu, owner);
+	else if (mk_create_req.nr_disks)
+		mkctl_err(what, "a CPU or a --disk is busy: a disk may be mounted or open for writing here (see dmesg)");
 	else if (!mk_devices_create_failed(what, NULL, EBUSY))
 		mkctl_err(what, "a CPU is online or belongs to another instance");
 }
@@ -384,6 +395,8 @@ static void mk_create_line(const char *name, char *line, size_t len)
 				 req->mtu_bytes);
 	if (req->vsock && used < len)
 		used += snprintf(line + used, len - used, " vsock");
+	for (i = 0; i < req->nr_disks && used < len; i++)
+		used += snprintf(line + used, len - used, " %s", req->disks[i]);
 	if (req->iowin && used < len)
 		snprintf(line + used, len - used, " iowin=%llu",
 			 (unsigned long long)req->iowin_bytes);

@@ -156,8 +156,12 @@ int mk_pci_read(const char *bdf, const char *attr, char *buf, size_t len);
 #define MKCTL_MAX_DEVICES	4
 
 /* instance.c: create and destroy, shared with run. */
-/* Virtio NICs one instance can have (MK_VIRTIO_MAX_DEVICES). */
-#define MKCTL_MAX_NETS		4
+/* Virtio devices one instance can have (MK_VIRTIO_MAX_DEVICES). */
+#define MKCTL_MAX_VIRTIO	4
+/* Virtio NICs one instance can have: any of its virtio devices. */
+#define MKCTL_MAX_NETS		MKCTL_MAX_VIRTIO
+/* The longest --disk path the kernel takes, NUL included (MK_DISK_PATH_MAX). */
+#define MKCTL_DISK_PATH_MAX	256
 
 struct mk_create_req {
 	const char *cpus;
@@ -179,6 +183,10 @@ struct mk_create_req {
 	/* every --net, as the create line's key: "net" or "net=MAC" */
 	char nets[MKCTL_MAX_NETS][sizeof("net=00:00:00:00:00:00")];
 	unsigned int nr_nets;
+	const char *disk;		/* the last --disk */
+	/* every --disk, as the create line's key: "disk=PATH[,ro]" */
+	char disks[MKCTL_MAX_VIRTIO][sizeof("disk=,ro") + MKCTL_DISK_PATH_MAX];
+	unsigned int nr_disks;
 };
 
 extern struct mk_create_req mk_create_req;
@@ -188,6 +196,10 @@ int mk_create(const char *what, const char *name);
 int mk_destroy(const char *what, const char *name);
 void mk_cpus_online_again(void);
 bool mk_stats_next(char **pos, char **key, char **val);
+
+/* disk.c: --disk */
+int mk_disk_opt(const char *cmd, const char *arg);
+bool mk_disks_given(const char *what);
 int mk_stat_get(const char *name, const char *key, char *val, size_t len);
 
 /* device.c: PCI functions handed over to instances. */

@@ -306,7 +306,7 @@ run create_vsock_past_four_devices_is_usage_error 2 "$MKCTL" create new --cpus 5
 run create_iowin_without_virtio_is_usage_error 2 "$MKCTL" create new --cpus 5 \
 	--memory 1M --iowin 8M &&
 	check create_iowin_without_virtio_is_usage_error contains "$err" \
-		"--iowin is only for instances with --net or --vsock"
+		"--iowin is only for instances with --net, --vsock or --disk"
 run create_mtu_without_net_is_usage_error 2 "$MKCTL" create new --cpus 5 \
 	--memory 1M --vsock --mtu 1500 &&
 	check create_mtu_without_net_is_usage_error contains "$err" \
@@ -318,6 +318,37 @@ for bad in 67 9001 -1 1500x ""; do
 			"is not a number from 68 to 9000"
 done
 check virtio_usage_errors_write_nothing holds "$SYS/create" ""
+
+# Virtio disks: an absolute path for the kernel, ",ro" for read-only.
+DISKS=$(realpath "$TMP")/disks
+mkdir -p "$DISKS"
+: >"$DISKS/a.img"
+: >"$DISKS/b.img"
+ln -sf a.img "$DISKS/link.img"
+run create_writes_disk_keys 0 "$MKCTL" create new --cpus 5 --memory 1M \
+	--disk "$DISKS/a.img" --disk "$DISKS/b.img:ro" &&
+	check create_writes_disk_keys holds "$SYS/create" \
+		"new cpus=5 memory=1048576 disk=$DISKS/a.img disk=$DISKS/b.img,ro"
+run create_disk_path_made_absolute 0 sh -c "cd '$DISKS' && '$(realpath "$MKCTL")' create new \
+	--cpus 5 --memory 1M --disk link.img:ro --iowin 16M" &&
+	check create_disk_path_made_absolute holds "$SYS/create" \
+		"new cpus=5 memory=1048576 disk=$DISKS/a.img,ro iowin=16777216"
+: >"$SYS/create"
+run create_missing_disk_is_usage_error 2 "$MKCTL" create new --cpus 5 \
+	--memory 1M --disk "$DISKS/none.img" &&
+	check create_missing_disk_is_usage_error contains "$err" \
+		"mkctl: create: --disk $DISKS/none.img: No such file or directory"
+: >"$DISKS/with space.img"
+run create_disk_path_with_a_space_is_usage_error 2 "$MKCTL" create new \
+	--cpus 5 --memory 1M --disk "$DISKS/with space.img" &&
+	check create_disk_path_with_a_space_is_usage_error contains "$err" \
+		"over 255 characters, or spaces"
+run create_disk_past_four_devices_is_usage_error 2 "$MKCTL" create new \
+	--cpus 5 --memory 1M --net --net --vsock --disk "$DISKS/a.img" \
+	--disk "$DISKS/b.img" &&
+	check create_disk_past_four_devices_is_usage_error contains "$err" \
+		"4 virtio devices at most (--net, --vsock, --disk)"
+check disk_usage_errors_write_nothing holds "$SYS/create" ""
 
 # PCI device handover: device= keys on the create line.
 export MKCTL_PCI_SYSFS=$TMP/pci
@@ -433,6 +464,16 @@ run_create create_ebusy_says_in_use_by_the_host EBUSY --device 03:00.0 &&
 run_create create_ebusy_without_devices_blames_cpus EBUSY &&
 	check create_ebusy_without_devices_blames_cpus err_is \
 		"mkctl: create new: a CPU is online or belongs to another instance"
+echo "virtio1_disk_path $DISKS/b.img" >>"$WEB/stats"
+run_create create_ebusy_names_the_instance_with_the_disk EBUSY \
+	--disk "$DISKS/b.img:ro" &&
+	check create_ebusy_names_the_instance_with_the_disk err_is \
+		"mkctl: create new: disk $DISKS/b.img is given to instance 'web'"
+run_create create_ebusy_of_a_free_disk_says_it_may_be_mounted EBUSY \
+	--disk "$DISKS/a.img" &&
+	check create_ebusy_of_a_free_disk_says_it_may_be_mounted err_is \
+		"mkctl: create new: a CPU or a --disk is busy: a disk may be mounted or open for writing here (see dmesg)"
+sed -i '/_disk_path /d' "$WEB/stats"
 run_create create_eopnotsupp_names_the_function EOPNOTSUPP --device 01:00.0 &&
 	check create_eopnotsupp_names_the_function err_is \
 		"mkctl: create new: 0000:01:00.0 cannot be handed over (no reset method or no ECAM; see dmesg)"
