@@ -15,11 +15,12 @@ mkdir -p "$(dirname "$log")"
 
 "$top/tools/testing/selftests/multikernel/run_vm.sh" -k "$bzimage" \
 	-i "$initramfs" -t 900 -l "$log" \
-	-a "multikernel_pool=1G nokaslr kunit.enable=0 mktest.run=spawn_bench,net_bench" >/dev/null
+	-a "multikernel_pool=1G nokaslr kunit.enable=0 mktest.run=spawn_bench,net_bench,disk_bench" >/dev/null
 rc=$?
 sed -n '/^MKTEST-BEGIN/,/^MKTEST-END/p' "$log" | tr -d '\r' | grep -v '^MKTEST-\|^# selftests'
 if [ "$rc" -ne 0 ] || ! grep -q "start -> running" "$log" ||
-   ! grep -q "TCP stream host -> spawn" "$log"; then
+   ! grep -q "TCP stream host -> spawn" "$log" ||
+   ! grep -q "4 KiB random read" "$log"; then
 	echo "bench: failed (QEMU exit $rc); log in $log" >&2
 	exit 1
 fi

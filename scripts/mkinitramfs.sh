@@ -47,6 +47,8 @@ base_list() {
 	echo "file /bin/mk-work $vmdir/mk-work 755 0 0"
 	# Both ends of the network tests' TCP transfers.
 	echo "file /bin/mk-net $selftests/mk_net_tool 755 0 0"
+	# The disk benchmark's load, on a host file and on a spawn's disk.
+	echo "file /bin/mk-disk $selftests/mk_disk_tool 755 0 0"
 }
 
 # with_libs PATH [AS]: a dynamically linked program, installed as AS

@@ -370,13 +370,20 @@ struct mk_vm_blk_req {
 /* Not a status the device writes: the request is not answered yet. */
 #define MK_VM_BLK_UNANSWERED	0xff
 
+/* A data buffer no request may have: not a whole number of sectors. */
+#define MK_VM_BLK_SHORT		100
+
 /*
  * "blkro": a one-sector write to sector 0, behind the driver's back (it
  * would refuse it on a read-only disk); "blkend": a one-sector read just
- * past the end. Both are well formed: the host must answer them with
+ * past the end; "blkshort": a read of sector 0 into a buffer shorter
+ * than a sector. All are well formed: the host must answer them with
  * VIRTIO_BLK_S_IOERR, not break the device. The three descriptors go into
- * the last slots of the table. Return: 0 for IOERR, -EPROTO for another
- * answer, -ETIMEDOUT for none.
+ * the last slots of the table, behind the driver's back: a request of
+ * the driver's in those slots is lost, and the answer leaves the
+ * driver's queue broken ("not a head"). Restart the spawn after it.
+ * Return: 0 for IOERR, -EPROTO for another answer, -ETIMEDOUT for none,
+ * -EINVAL for "blkro" on a disk that is not read-only.
  */
 static int mk_vm_break_blk(struct mk_vm_device *vm, struct virtqueue *vq,
 			   const char *how)
@@ -395,6 +402,9 @@ static int mk_vm_break_blk(struct mk_vm_device *vm, struct virtqueue *vq,
 
 	if (vm->desc.device_id != VIRTIO_ID_BLOCK || num < 3)
 		return -ENODEV;
+	/* A write to a writable disk would be served: refuse to test that. */
+	if (write && !virtio_has_feature(vdev, VIRTIO_BLK_F_RO))
+		return -EINVAL;
 	req = dma_alloc_coherent(&vm->pdev->dev, sizeof(*req), &buf,
 				 GFP_KERNEL);
 	if (!req)
@@ -403,7 +413,7 @@ static int mk_vm_break_blk(struct mk_vm_device *vm, struct virtqueue *vq,
 		  &capacity, sizeof(capacity));
 	req->hdr.type = cpu_to_virtio32(vdev, write ? VIRTIO_BLK_T_OUT :
 					VIRTIO_BLK_T_IN);
-	req->hdr.sector = cpu_to_virtio64(vdev, write ? 0 :
+	req->hdr.sector = cpu_to_virtio64(vdev, strcmp(how, "blkend") ? 0 :
 					  le64_to_cpu(capacity));
 	memset(req->data, 0xa5, sizeof(req->data));
 	req->status = MK_VM_BLK_UNANSWERED;
@@ -414,7 +424,9 @@ static int mk_vm_break_blk(struct mk_vm_device *vm, struct virtqueue *vq,
 	desc[head].next = cpu_to_virtio16(vdev, head + 1);
 	desc[head + 1].addr = cpu_to_virtio64(vdev, buf +
 					      offsetof(struct mk_vm_blk_req, data));
-	desc[head + 1].len = cpu_to_virtio32(vdev, sizeof(req->data));
+	desc[head + 1].len = cpu_to_virtio32(vdev, strcmp(how, "blkshort") ?
+					     sizeof(req->data) :
+					     MK_VM_BLK_SHORT);
 	desc[head + 1].flags = cpu_to_virtio16(vdev, VRING_DESC_F_NEXT |
 					       (write ? 0 : VRING_DESC_F_WRITE));
 	desc[head + 1].next = cpu_to_virtio16(vdev, head + 2);
@@ -450,8 +462,8 @@ static int mk_vm_break_blk(struct mk_vm_device *vm, struct virtqueue *vq,
  *		descriptor chained to itself; "jump": an available index
  *		that moves by more than the ring holds; "hdr": a network
  *		packet whose virtio_net_hdr asks for UDP fragmentation,
- *		which no device here offers; "blkro" and "blkend": a
- *		well-formed block request the host must refuse with
+ *		which no device here offers; "blkro", "blkend" and
+ *		"blkshort": a well-formed block request the host must refuse with
  *		VIRTIO_BLK_S_IOERR (see mk_vm_break_blk())
  *
  * Writes the descriptor into the last slot of the table and makes it
@@ -486,7 +498,8 @@ int mk_virtio_test_break(unsigned int device, unsigned int queue,
 	vq = vm ? READ_ONCE(vm->vqs[queue]) : NULL;
 	if (!vq)
 		return -ENODEV;
-	if (!strcmp(how, "blkro") || !strcmp(how, "blkend")) {
+	if (!strcmp(how, "blkro") || !strcmp(how, "blkend") ||
+	    !strcmp(how, "blkshort")) {
 		pr_warn("test hook: device %u queue %u: block request (%s) offered\n",
 			device, queue, how);
 		return mk_vm_break_blk(vm, vq, how);

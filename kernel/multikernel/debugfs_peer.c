@@ -296,14 +296,14 @@ static const struct file_operations mk_flood_user_fops = {
 };
 
 /*
- * "DEVICE QUEUE addr|loop|jump|hdr|blkro|blkend": a malformed buffer, or a
+ * "DEVICE QUEUE addr|loop|jump|hdr|blkro|blkend|blkshort": a malformed buffer, or a
  * block request to refuse, for the host's backend.
  */
 static ssize_t mk_virtio_break_write(struct file *file, const char __user *ubuf,
 				     size_t count, loff_t *ppos)
 {
 	unsigned int device, queue;
-	char buf[32], how[8];
+	char buf[32], how[16];
 	int ret;
 
 	if (count >= sizeof(buf))
@@ -311,7 +311,7 @@ static ssize_t mk_virtio_break_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
-	if (sscanf(buf, "%u %u %7s", &device, &queue, how) != 3)
+	if (sscanf(buf, "%u %u %15s", &device, &queue, how) != 3)
 		return -EINVAL;
 	ret = mk_virtio_test_break(device, queue, how);
 	return ret ? ret : count;

@@ -65,8 +65,12 @@
 #define MK_VBLK_RANGES_MAX	1
 /* Most sectors one DISCARD or WRITE_ZEROES may cover: 1 GiB. */
 #define MK_VBLK_RANGE_SECTORS	(SZ_1G >> SECTOR_SHIFT)
-/* What GET_ID answers: the disk's serial, at most this long. */
-#define MK_VBLK_SERIAL_FMT	"mk-%s-%u"
+/*
+ * What GET_ID answers: the disk's serial, its first VIRTIO_BLK_ID_BYTES
+ * (the index first, so that a long instance name cannot make two of an
+ * instance's disks look alike).
+ */
+#define MK_VBLK_SERIAL_FMT	"mk%u-%s"
 
 #define MK_VBLK_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) | \
 				 BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) | \
@@ -75,9 +79,6 @@
 				 BIT_ULL(VIRTIO_BLK_F_BLK_SIZE) | \
 				 BIT_ULL(VIRTIO_BLK_F_FLUSH) | \
 				 BIT_ULL(VIRTIO_BLK_F_MQ))
-/* Only where the backing store can do them: see mk_vblk_create(). */
-#define MK_VBLK_FEATURES_TRIM	(BIT_ULL(VIRTIO_BLK_F_DISCARD) | \
-				 BIT_ULL(VIRTIO_BLK_F_WRITE_ZEROES))
 
 /* What a request handler returns when the request could not be read. */
 #define MK_VBLK_BROKEN		(-1)
@@ -186,6 +187,35 @@ static size_t mk_vblk_iov_len(const struct vringh_kiov *iov)
 	return len;
 }
 
+/*
+ * vringh's copies through the IOTLB, under the queue's lock as every
+ * backend's: its IOTLB lock is then never taken with interrupts on.
+ * Return: 0, or -EFAULT for a buffer outside the window.
+ */
+static int mk_vblk_pull(struct mk_vblk_queue *q, struct mk_vq *vq, void *dst,
+			size_t len)
+{
+	unsigned long flags;
+	ssize_t got;
+
+	spin_lock_irqsave(&vq->lock, flags);
+	got = vringh_iov_pull_iotlb(&vq->vrh, &q->riov, dst, len);
+	spin_unlock_irqrestore(&vq->lock, flags);
+	return got == len ? 0 : -EFAULT;
+}
+
+static int mk_vblk_push(struct mk_vblk_queue *q, struct mk_vq *vq,
+			const void *src, size_t len)
+{
+	unsigned long flags;
+	ssize_t put;
+
+	spin_lock_irqsave(&vq->lock, flags);
+	put = vringh_iov_push_iotlb(&vq->vrh, &q->wiov, src, len);
+	spin_unlock_irqrestore(&vq->lock, flags);
+	return put == len ? 0 : -EFAULT;
+}
+
 /* May @nr_bytes at @sector be read or written? */
 static bool mk_vblk_in_range(struct mk_vblk *vb, u64 sector, u64 nr_bytes)
 {
@@ -286,8 +316,7 @@ static int mk_vblk_trim(struct mk_vblk_queue *q, struct mk_vq *vq, u32 type,
 		q->stats.bad_requests++;
 		return VIRTIO_BLK_S_IOERR;
 	}
-	if (vringh_iov_pull_iotlb(&vq->vrh, &q->riov, &range,
-				  sizeof(range)) != sizeof(range))
+	if (mk_vblk_pull(q, vq, &range, sizeof(range)))
 		return MK_VBLK_BROKEN;
 	sector = le64_to_cpu(range.sector);
 	nr = le32_to_cpu(range.num_sectors);
@@ -309,11 +338,9 @@ static int mk_vblk_trim(struct mk_vblk_queue *q, struct mk_vq *vq, u32 type,
 	if (ret == -EOPNOTSUPP && zeroes)
 		ret = mk_vblk_write_zeroes(vb, sector << SECTOR_SHIFT,
 					   (u64)nr << SECTOR_SHIFT);
-	/* A discard is advice: a store that cannot take it says so. */
-	if (ret == -EOPNOTSUPP) {
-		q->stats.bad_requests++;
-		return VIRTIO_BLK_S_UNSUPP;
-	}
+	/* A discard is advice: a store that cannot punch ignores it. */
+	if (ret == -EOPNOTSUPP)
+		return VIRTIO_BLK_S_OK;
 	if (ret) {
 		pr_warn_ratelimited("%s: disk %s: %s of %u sectors at %llu failed (%d)\n",
 				    vb->owner, vb->path,
@@ -344,19 +371,19 @@ static int mk_vblk_flush(struct mk_vblk_queue *q)
 static int mk_vblk_get_id(struct mk_vblk_queue *q, struct mk_vq *vq,
 			  size_t wlen, size_t *data_in)
 {
-	char id[VIRTIO_BLK_ID_BYTES] = { };
+	/* Room for the longest name: only the first 20 bytes are sent. */
+	char id[VIRTIO_BLK_ID_BYTES + MULTIKERNEL_NAME_MAX + 1] = { };
 	struct mk_vblk *vb = q->vb;
 
-	if (wlen < sizeof(id)) {
+	if (wlen < VIRTIO_BLK_ID_BYTES) {
 		q->stats.bad_requests++;
 		return VIRTIO_BLK_S_IOERR;
 	}
 	/* Not NUL-terminated when it fills all 20 bytes, as the spec says. */
-	snprintf(id, sizeof(id), MK_VBLK_SERIAL_FMT, vb->owner, vb->vd->index);
-	if (vringh_iov_push_iotlb(&vq->vrh, &q->wiov, id, sizeof(id)) !=
-	    sizeof(id))
+	snprintf(id, sizeof(id), MK_VBLK_SERIAL_FMT, vb->vd->index, vb->owner);
+	if (mk_vblk_push(q, vq, id, VIRTIO_BLK_ID_BYTES))
 		return MK_VBLK_BROKEN;
-	*data_in = sizeof(id);
+	*data_in = VIRTIO_BLK_ID_BYTES;
 	return VIRTIO_BLK_S_OK;
 }
 
@@ -379,8 +406,7 @@ static int mk_vblk_serve(struct mk_vblk_queue *q, struct mk_vq *vq,
 	*data_in = 0;
 	if (rlen < sizeof(hdr) || !wlen)
 		return MK_VBLK_BROKEN;
-	if (vringh_iov_pull_iotlb(&vq->vrh, &q->riov, &hdr, sizeof(hdr)) !=
-	    sizeof(hdr))
+	if (mk_vblk_pull(q, vq, &hdr, sizeof(hdr)))
 		return MK_VBLK_BROKEN;
 	rlen -= sizeof(hdr);
 	/* The status is the last byte the device writes. */
@@ -517,6 +543,8 @@ static void mk_vblk_fill_config(struct mk_vdev *vd, u8 *config)
 		cfg.max_discard_seg = __cpu_to_virtio32(true, MK_VBLK_RANGES_MAX);
 		cfg.discard_sector_alignment =
 			__cpu_to_virtio32(true, vb->blk_size >> SECTOR_SHIFT);
+	}
+	if (mk_vblk_offers(vb, VIRTIO_BLK_F_WRITE_ZEROES)) {
 		cfg.max_write_zeroes_sectors =
 			__cpu_to_virtio32(true, MK_VBLK_RANGE_SECTORS);
 		cfg.max_write_zeroes_seg =
@@ -597,11 +625,13 @@ static void mk_vblk_remove(struct mk_vdev *vd)
 	struct mk_vblk *vb = mk_vblk_of(vd);
 	unsigned int i;
 
+	/* No kick (from the device's work) queues a queue's work again. */
+	cancel_work_sync(&vd->work);
 	for (i = 0; i < MK_VIRTIO_MAX_QUEUES; i++)
 		cancel_work_sync(&vb->q[i].work);
 	mk_vblk_release(vb);
 	mk_vdev_free(vd);
-	kfree(vb);
+	kvfree(vb);
 }
 
 static const struct mk_vdev_ops mk_vblk_ops = {
@@ -743,7 +773,8 @@ static int mk_vblk_create(struct mk_instance *inst,
 	unsigned int i;
 	int ret;
 
-	vb = kzalloc(sizeof(*vb), GFP_KERNEL);
+	/* About 26 KiB with every queue's request state: no need to be contiguous. */
+	vb = kvzalloc(sizeof(*vb), GFP_KERNEL);
 	if (!vb)
 		return -ENOMEM;
 	strscpy(vb->path, disk->path, sizeof(vb->path));
@@ -774,10 +805,18 @@ static int mk_vblk_create(struct mk_instance *inst,
 	/* The device is not started yet: its shape may still change. */
 	vb->vd->num_queues = clamp(cpumask_weight(&inst->cpus), 1U,
 				   (unsigned int)MK_VIRTIO_MAX_QUEUES);
+	/*
+	 * WRITE_ZEROES wherever there is fallocate() (a store that cannot
+	 * zero a range gets plain writes of zeroes); DISCARD only for
+	 * regular files: a block device's fallocate() has no discard in
+	 * this kernel, only a zeroing that may fail.
+	 */
 	if (vb->ro)
 		vb->vd->offered |= BIT_ULL(VIRTIO_BLK_F_RO);
 	else if (vb->file->f_op->fallocate)
-		vb->vd->offered |= MK_VBLK_FEATURES_TRIM;
+		vb->vd->offered |= BIT_ULL(VIRTIO_BLK_F_WRITE_ZEROES) |
+				   (vb->is_bdev ? 0 :
+				    BIT_ULL(VIRTIO_BLK_F_DISCARD));
 	return 0;
 
 out_allow:
@@ -790,7 +829,7 @@ out_close:
 		fput(vb->file);
 out_unlock:
 	mutex_unlock(&mk_vblk_mutex);
-	kfree(vb);
+	kvfree(vb);
 	return ret;
 }
 

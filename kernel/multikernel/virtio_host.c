@@ -180,6 +180,7 @@ int mk_vdev_iov_to_bvec(struct mk_vdev *vd, const struct vringh_kiov *iov,
 	struct vhost_iotlb_map *map;
 	unsigned int i = iov->i, n = 0;
 	u64 addr, size, last, chunk;
+	unsigned long flags;
 	phys_addr_t pa;
 
 	while (len) {
@@ -191,16 +192,17 @@ int mk_vdev_iov_to_bvec(struct mk_vdev *vd, const struct vringh_kiov *iov,
 		while (size) {
 			if (check_add_overflow(addr, size - 1, &last))
 				return -EFAULT;
-			spin_lock(&vd->iotlb_lock);
+			/* As vringh takes it: in a NIC's NAPI poll, too. */
+			spin_lock_irqsave(&vd->iotlb_lock, flags);
 			map = vhost_iotlb_itree_first(vd->iotlb, addr, last);
 			if (!map || map->start > addr ||
 			    (map->perm & perm) != perm) {
-				spin_unlock(&vd->iotlb_lock);
+				spin_unlock_irqrestore(&vd->iotlb_lock, flags);
 				return -EFAULT;
 			}
 			pa = map->addr + (addr - map->start);
 			chunk = min(size, map->last - addr + 1);
-			spin_unlock(&vd->iotlb_lock);
+			spin_unlock_irqrestore(&vd->iotlb_lock, flags);
 			if (!pfn_valid(PHYS_PFN(pa)) ||
 			    !pfn_valid(PHYS_PFN(pa + chunk - 1)))
 				return -EFAULT;

@@ -198,7 +198,8 @@ TEST_F_TIMEOUT(disk, read_only_image_shared_by_two_spawns, 600)
 /*
  * A read-write image has one owner: a second instance is refused it,
  * read-write or read-only, with EBUSY and the owner named; so is an
- * instance while a host process has it open for writing.
+ * instance while a host process or a loop device has it open for
+ * writing.
  */
 TEST_F_TIMEOUT(disk, sharing_rules_refuse_with_ebusy, 300)
 {
@@ -221,6 +222,12 @@ TEST_F_TIMEOUT(disk, sharing_rules_refuse_with_ebusy, 300)
 	EXPECT_EQ(EBUSY, create_line(NAME2 " cpus=3 memory=64M disk=" IMG));
 	EXPECT_EQ(EBUSY, create_line(NAME2 " cpus=3 memory=64M disk=" IMG ",ro"));
 	close(fd);
+	/* Nor while a loop device has it (as when its file system is mounted). */
+	if (!mk_sh("losetup " LOOP " " IMG)) {
+		EXPECT_EQ(EBUSY, create_line(NAME2 " cpus=3 memory=64M disk=" IMG));
+		EXPECT_EQ(EBUSY, create_line(NAME2 " cpus=3 memory=64M disk=" IMG ",ro"));
+		EXPECT_EQ(0, mk_sh("losetup -d " LOOP));
+	}
 	EXPECT_EQ(0, create_line(NAME2 " cpus=3 memory=64M disk=" IMG ",ro"));
 	/* And the host cannot write it while an instance has it read-only. */
 	EXPECT_NE(0, mk_sh("echo x 2>/dev/null >> " IMG));
@@ -307,13 +314,15 @@ static void restart(struct __test_metadata *_metadata)
 
 /*
  * Requests the spawn's driver would never send: a write to a read-only
- * disk and a read past its end are answered with VIRTIO_BLK_S_IOERR and
- * counted, the image unchanged; a buffer outside the I/O window makes
+ * disk, a read past its end and a read into a buffer shorter than a
+ * sector are answered with VIRTIO_BLK_S_IOERR and counted, the image
+ * unchanged; a buffer outside the I/O window makes
  * the device NEEDS_RESET. The host stays up throughout.
  */
 TEST_F_TIMEOUT(disk, hostile_requests_refused_host_unaffected, 600)
 {
 	char before[64], after[64];
+	long long reads;
 
 	host_md5(_metadata, IMG, before, sizeof(before));
 	start_spawn(_metadata, NAME, SPAWN_CPUS, "--disk " IMG ":ro");
@@ -325,6 +334,13 @@ TEST_F_TIMEOUT(disk, hostile_requests_refused_host_unaffected, 600)
 	restart(_metadata);
 	spawn_breaks(_metadata, "blkend");
 	EXPECT_EQ(2, mk_stat(NAME, "virtio0_disk_bad_requests"));
+	EXPECT_EQ(0, mk_stat(NAME, "virtio0_needs_reset"));
+
+	restart(_metadata);
+	reads = mk_stat(NAME, "virtio0_disk_reads");
+	spawn_breaks(_metadata, "blkshort");
+	EXPECT_EQ(3, mk_stat(NAME, "virtio0_disk_bad_requests"));
+	EXPECT_EQ(reads, mk_stat(NAME, "virtio0_disk_reads"));
 	EXPECT_EQ(0, mk_stat(NAME, "virtio0_needs_reset"));
 
 	restart(_metadata);
