@@ -17,6 +17,8 @@ BZIMAGE		:= $(OBJ)/arch/x86/boot/bzImage
 TOOLS_OUT	:= $(BUILD)/tools
 SELFTESTS_OUT	:= $(BUILD)/selftests
 INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
+# make rootfs: Debian for a spawn's virtio disk (make run MODE=debian).
+ROOTFS		:= $(BUILD)/debian.img
 # The debug tier's kernel: the same fragment plus lockdep, KASAN, UBSAN,
 # kmemleak... (configs/debug.config), for host and spawns.
 DEBUG_OBJ	:= $(BUILD)/obj-debug
@@ -35,7 +37,7 @@ KMAKE_ANY	:= $(MAKE) -C $(SRC) CC="ccache gcc" HOSTCC="ccache gcc"
 KMAKE		:= $(KMAKE_ANY) O=$(OBJ)
 
 .PHONY: help deps tree kernel kernel-debug tools selftests initramfs initramfs-debug \
-	run test bench check check-configs check-distro series check-series clean
+	run rootfs test bench check check-configs check-distro series check-series clean
 
 help:
 	@echo "make deps       install the Debian packages the project needs"
@@ -44,6 +46,8 @@ help:
 	@echo "make tools      build mkctl (static) and the kselftests"
 	@echo "make initramfs  busybox initramfs with mkctl and the kselftests"
 	@echo "make run        boot the QEMU demo (interactive shell when stdin is a terminal)"
+	@echo "make run MODE=debian  the demo with a spawn booting Debian from a virtio disk"
+	@echo "make rootfs     build/debian.img: Debian bookworm for a spawn (debootstrap, cached)"
 	@echo "make test       KUnit, mkctl tests and kselftests; ends with 'N passed, N failed'"
 	@echo "make check      checkpatch --strict on every file we own"
 	@echo "make check-configs  CONFIG_MULTIKERNEL=n build and boot, Debian cloud config, sparse"
@@ -86,11 +90,15 @@ initramfs-debug: tools kernel kernel-debug
 	@MK_HOST_BZIMAGE=$(DEBUG_BZIMAGE) $(TOP)/scripts/mkinitramfs.sh \
 		$(DEBUG_INITRAMFS) $(TOOLS_OUT) $(SELFTESTS_OUT)
 
-run: kernel initramfs
-	@$(TOP)/scripts/run-demo.sh $(BZIMAGE) $(INITRAMFS)
+run: kernel initramfs $(if $(filter debian,$(MODE)),rootfs)
+	@$(TOP)/scripts/run-demo.sh $(BZIMAGE) $(INITRAMFS) \
+		$(if $(filter debian,$(MODE)),$(ROOTFS))
 
-test: kernel initramfs initramfs-debug
-	@DEBUG_BZIMAGE=$(DEBUG_BZIMAGE) DEBUG_INITRAMFS=$(DEBUG_INITRAMFS) \
+rootfs: deps
+	@$(TOP)/scripts/mkrootfs.sh $(ROOTFS)
+
+test: kernel initramfs initramfs-debug rootfs
+	@DEBUG_BZIMAGE=$(DEBUG_BZIMAGE) DEBUG_INITRAMFS=$(DEBUG_INITRAMFS) ROOTFS=$(ROOTFS) \
 		$(TOP)/scripts/test.sh $(BZIMAGE) $(INITRAMFS) $(TOOLS_OUT)
 
 bench: kernel initramfs

@@ -11,6 +11,7 @@ PKGS=(
 	python3 perl rsync kmod sparse
 	python3-docutils groff-base man-db
 	python3-ply python3-git patch git zstd socat iproute2 ethtool
+	debootstrap e2fsprogs
 )
 
 # QEMU before 8.1 (bookworm has 7.2) can keep running guest code that

@@ -97,6 +97,7 @@ mv "$spawn_cpio.tmp" "$spawn_cpio"
 	echo "file /bin/mkctl $tools/install/usr/sbin/mkctl 755 0 0"
 	echo "file /init $vmdir/init 755 0 0"
 	echo "file /demo.sh $top/scripts/demo.sh 755 0 0"
+	echo "file /demo-debian.sh $top/scripts/demo-debian.sh 755 0 0"
 	# dtc shows instances/NAME/handover in the device-handover tests.
 	with_libs /usr/bin/dtc
 	# kexec-tools for the kexec test (/sbin is a link to /bin here).
