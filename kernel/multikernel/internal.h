@@ -651,7 +651,8 @@ struct mk_vq {
  * struct mk_vdev_stats - what a virtio device counts, shown in stats
  * @requests:	control requests handled
  * @kicks:	queue notifications handled
- * @interrupts:	used-buffer and config interrupts raised
+ * @interrupts:	used-buffer and config interrupts raised; atomic: a disk's
+ *		queues raise them from work items of their own
  * @resets:	resets by the driver
  * @needs_reset: times the driver broke the protocol
  * @lost_pokes:	pokes the mailbox refused (full or down)
@@ -660,7 +661,7 @@ struct mk_vq {
 struct mk_vdev_stats {
 	u64 requests;
 	u64 kicks;
-	u64 interrupts;
+	atomic64_t interrupts;
 	u64 resets;
 	u64 needs_reset;
 	u64 lost_pokes;

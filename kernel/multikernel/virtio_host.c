@@ -82,7 +82,7 @@ void mk_vdev_interrupt(struct mk_vdev *vd, unsigned int queue)
 {
 	if (!READ_ONCE(vd->running))
 		return;
-	vd->stats.interrupts++;
+	atomic64_inc(&vd->stats.interrupts);
 	if (!mk_virtio_set_pending(&vd->ctrl->irq_pending, queue) ||
 	    READ_ONCE(vd->poke_failed))
 		mk_vdev_poke(vd);
@@ -577,7 +577,8 @@ int mk_vdevs_show(struct mk_instance *inst, char *buf, int len)
 			       i, vd->ops->device_id, i, vd->status,
 			       i, vd->stats.requests, i, vd->stats.kicks,
 			       i, vd->stats.bad_kicks,
-			       i, vd->stats.interrupts, i, vd->stats.lost_pokes,
+			       i, (u64)atomic64_read(&vd->stats.interrupts),
+			       i, vd->stats.lost_pokes,
 			       i, vd->stats.resets, i, vd->stats.needs_reset,
 			       i, vd->broken_why ?: "none");
 		if (vd->ops->show)

@@ -775,7 +775,11 @@ static void mk_vnet_get_strings(struct net_device *ndev, u32 sset, u8 *data)
 		memcpy(data, mk_vnet_stat_names, sizeof(mk_vnet_stat_names));
 }
 
-/* Read unlocked: each counter is a u64 that only grows. */
+/*
+ * Read unlocked: each counter is a u64 that only grows (an atomic64_t
+ * one too: the same eight bytes).
+ */
+static_assert(sizeof(atomic64_t) == sizeof(u64));
 static void mk_vnet_get_ethtool_stats(struct net_device *ndev,
 				      struct ethtool_stats *estats, u64 *data)
 {

@@ -5,10 +5,10 @@
  * that data goes both ways intact, that what a spawn flushed survives a
  * kill and a restart, that a read-only image can be shared by two spawns
  * that cannot write it, that the sharing rules refuse a second owner
- * and a host writer with EBUSY, that a discard reaches the file, that a
- * block device backs a disk and is held exclusively, that requests the
- * spawn's driver would never send are refused without harm, and that
- * bad disk keys are refused with nothing left behind.
+ * and a host writer with EBUSY, that a discard and a write-zeroes reach
+ * the file, that a block device backs a disk and is held exclusively,
+ * that requests the spawn's driver would never send are refused without
+ * harm, and that bad disk keys are refused with nothing left behind.
  */
 #include "../kselftest_harness.h"
 #include "mk_test.h"
@@ -251,6 +251,25 @@ TEST_F_TIMEOUT(disk, discard_reaches_the_file, 300)
 	EXPECT_STREQ(zero_sum, host_sum);
 	EXPECT_GT(mk_stat(NAME, "virtio0_disk_trims"), 0);
 	EXPECT_EQ(0, mk_stat(NAME, "virtio0_disk_bad_requests"));
+}
+
+/*
+ * WRITE_ZEROES (the spawn's BLKZEROOUT) zeroes exactly its range of the
+ * file: tmpfs cannot ZERO_RANGE, so the host writes the zeroes itself.
+ */
+TEST_F_TIMEOUT(disk, write_zeroes_zeroes_its_range, 300)
+{
+	start_spawn(_metadata, NAME, SPAWN_CPUS, "--disk " IMG);
+	spawn_says(_metadata, NAME, "disk-zero vda 1\n", "disk-zero vda 0");
+	ASSERT_EQ(0, mk_sh("mkctl stop " NAME " --timeout %d", MK_TIMEOUT_S));
+	EXPECT_GT(mk_stat(NAME, "virtio0_disk_trims"), 0);
+	EXPECT_EQ(0, mk_stat(NAME, "virtio0_disk_bad_requests"));
+	/* The first MiB is zeroes, the next byte still the pattern's. */
+	EXPECT_EQ(0, mk_sh("test \"$(head -c 1048576 " IMG " | tr -d '\\000' | wc -c)\" = 0"));
+	ASSERT_EQ(0, mk_sh("yes host-pattern | head -c %d | tail -c +1048577 > /tmp/disk_test.rest",
+			   IMG_BYTES));
+	EXPECT_EQ(0, mk_sh("tail -c +1048577 " IMG " | cmp -s - /tmp/disk_test.rest"));
+	unlink("/tmp/disk_test.rest");
 }
 
 /*

@@ -10,6 +10,9 @@
  *   mk-disk rand-read PATH COUNT SEED
  *				  COUNT reads of 4 KiB at random 4 KiB
  *				  offsets; prints reads per second
+ *   mk-disk zero DEVICE MIB	  zero the first MIB MiB of a block
+ *				  device with BLKZEROOUT (a WRITE_ZEROES
+ *				  request where the disk offers it)
  *
  * Reads and writes bypass the page cache (O_DIRECT) where the file
  * system allows it; tmpfs does not, and is memory anyway.
@@ -140,6 +143,19 @@ static int random_reads(const char *path, long count, uint64_t seed)
 	return 0;
 }
 
+static int zero_out(const char *path, long mib)
+{
+	uint64_t range[2] = { 0, (uint64_t)mib * MIB };
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0 || ioctl(fd, BLKZEROOUT, range) || fsync(fd)) {
+		perror(path);
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "seq-read"))
@@ -149,7 +165,10 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "rand-read"))
 		return random_reads(argv[2], atol(argv[3]),
 				    strtoull(argv[4], NULL, 0));
+	if (argc == 4 && !strcmp(argv[1], "zero"))
+		return zero_out(argv[2], atol(argv[3]));
 	fprintf(stderr, "usage: mk-disk seq-read|seq-write PATH MIB\n"
-		"       mk-disk rand-read PATH COUNT SEED\n");
+		"       mk-disk rand-read PATH COUNT SEED\n"
+		"       mk-disk zero DEVICE MIB\n");
 	return 2;
 }
