@@ -238,15 +238,16 @@ done
 # copy of the image as its /dev/vda; the demo (scripts/demo-debian.sh)
 # boots a 2-CPU, 512 MiB spawn with root=/dev/vda on a virtio disk backed
 # by that block device, and a virtio NIC. systemd in the spawn must say
-# "running", hvc0 offer a login, the spawn answer pings, and mkctl stop
-# power it off through systemd. About 40 s: it is in make test.
+# "running", hvc0 offer a login where root (through mkctl console) gets
+# "running" from systemctl, the spawn answer pings, and mkctl stop power
+# it off through systemd. About 40 s: it is in make test.
 debian_img=$logs/debian-test.img
 if [ -f "${ROOTFS:-}" ] && cp --sparse=always "$ROOTFS" "$debian_img"; then
 	vm debian "multikernel_pool=$POOL nokaslr kunit.enable=0 mkdemo=debian" \
 		-d "$debian_img" -t 900
 	tr -d '\r' <"$logs/debian.log" >"$logs/debian.txt"
 	{
-		echo "1..4"
+		echo "1..5"
 		grep -q '^MKDEBIAN-BOOT state=running' "$logs/debian.txt" &&
 			echo "ok 1 debian_systemd_is_running # $(grep -o 'seconds=[0-9]*' "$logs/debian.txt")" ||
 			echo "not ok 1 debian_systemd_is_running # $(grep '^MKDEBIAN-BOOT' "$logs/debian.txt")"
@@ -259,6 +260,9 @@ if [ -f "${ROOTFS:-}" ] && cp --sparse=always "$ROOTFS" "$debian_img"; then
 		grep -q '^deb stopped (poweroff)' "$logs/debian.txt" &&
 			echo "ok 4 debian_stop_powers_off_through_systemd" ||
 			echo "not ok 4 debian_stop_powers_off_through_systemd"
+		grep -q '^MKDEBIAN-CONSOLE yes' "$logs/debian.txt" &&
+			echo "ok 5 debian_root_logs_in_on_mkctl_console_and_systemctl_answers" ||
+			echo "not ok 5 debian_root_logs_in_on_mkctl_console_and_systemctl_answers"
 	} >"$logs/debian.tap"
 	rm -f "$debian_img"
 else
