@@ -40,19 +40,6 @@ static const char *const load_what[LOADS] = {
 
 static int runs = DEFAULT_RUNS;
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-	qsort(v, runs, sizeof(*v), cmp_double);
-	return v[runs / 2];
-}
-
 /* mk-disk's arguments after the path for @load, into @buf. */
 static const char *load_args(int load, char *buf, size_t len)
 {
@@ -110,7 +97,7 @@ static int measure(double (*run)(int), double *med)
 			if (v[i] < 0)
 				return -1;
 		}
-		med[load] = median(v);
+		med[load] = mk_median(v, runs);
 	}
 	return 0;
 }

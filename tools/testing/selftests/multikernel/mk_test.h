@@ -470,6 +470,21 @@ static inline int mk_cpu_set_online(int cpu, bool online)
 	return mk_write_file(path, online ? "1" : "0");
 }
 
+/* For qsort(): doubles in ascending order. */
+static inline int mk_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of the @n values at @v (which it sorts). */
+static inline double mk_median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), mk_cmp_double);
+	return v[n / 2];
+}
+
 /* Kill and destroy every instance, bring CPUs 1.. back online. */
 static inline void mk_cleanup(void)
 {

@@ -55,19 +55,6 @@ static int port = PORT;
 /* The spawn's message device, open for the whole run: its answers. */
 static int dev_fd = -1;
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-	qsort(v, runs, sizeof(*v), cmp_double);
-	return v[runs / 2];
-}
-
 /* The first line a shell command prints, into @out; 0 or -1. */
 static int sh_line(char *out, size_t len, const char *fmt, ...)
 {
@@ -179,7 +166,7 @@ static double stream(const char *what, const struct stream *s)
 		    (spawn_answer(prefix, got, sizeof(got)) || atoll(got) != BYTES))
 			goto fail;
 	}
-	return median(mbit);
+	return mk_median(mbit, runs);
 fail:
 	fprintf(stderr, "net_bench: %s failed (last output '%s')\n", what, out);
 	return -1;
@@ -210,8 +197,8 @@ static int request_response(const char *what, const char *host_echo,
 		if (!host_echo && spawn_answer(prefix, got, sizeof(got)))
 			goto fail;
 	}
-	*med = median(m);
-	*p99 = median(p);
+	*med = mk_median(m, runs);
+	*p99 = mk_median(p, runs);
 	return 0;
 fail:
 	fprintf(stderr, "net_bench: %s failed (last output '%s')\n", what, out);
