@@ -80,6 +80,19 @@ tally() {
 	total_skip=$((total_skip + s))
 }
 
+# method_check NAME LOG METHOD: lifecycle_test started a spawn of a kernel
+# compressed with METHOD (the lean kernel is gzip, configs/debug.config
+# zstd: the two methods the host decompresses at load time).
+method_check() {
+	local name=$1 log=$2 method=$3
+	if tr -d '\r' <"$log" | grep -q ":one_cpu_spawn_runs_and_sees_only_its_cpu_and_memory:$method-compressed kernel: nproc=1"; then
+		echo "ok 1 spawn_of_a_${method}_kernel_decompressed_at_load"
+	else
+		echo "not ok 1 spawn_of_a_${method}_kernel_decompressed_at_load # no such start in $log"
+	fi | { echo "1..1"; cat; } >"$log.$method.tap"
+	tally "$name" "$log.$method.tap" --no-skip
+}
+
 # The disk the device-handover tests give to spawns: a known pattern, made
 # afresh for every run since the tests write to it.
 disk=$top/build/test-logs/handover-disk.img
@@ -145,6 +158,7 @@ tally kunit "$logs/host.log" --between "KTAP version 1" "MKTEST-BEGIN" --no-skip
 tally selftests "$logs/host.log" --between "MKTEST-BEGIN" "MKTEST-END" --no-skip \
 	--binaries "$selftests"
 tally splats "$logs/host.log" --splats
+method_check selftests "$logs/host.log" gzip
 
 # The device handover tests, in a machine of their own with the disk and
 # COM2, on single-threaded TCG. Handing a PCI function over resets it
@@ -342,6 +356,7 @@ if [ -n "$debug_bzimage" ] && [ -n "$debug_initramfs" ]; then
 	tally debug "$logs/debug.log" --between "MKTEST-BEGIN" "MKTEST-END" --no-skip \
 		--binaries "$debug_selftests"
 	tally splats "$logs/debug.log" --splats
+	method_check debug "$logs/debug.log" zstd
 else
 	echo "1..1" >"$logs/debug.tap"
 	echo "not ok 1 debug_tier_ran # no DEBUG_BZIMAGE/DEBUG_INITRAMFS (run make test)" >>"$logs/debug.tap"

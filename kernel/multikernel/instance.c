@@ -266,6 +266,7 @@ static int mk_instance_halt(struct mk_instance *inst, enum mk_state state,
 	inst->exit_reason = reason;
 	inst->stop_ns = ktime_get_ns();
 	mk_set_state(inst, state);
+	mk_image_refresh_later(inst);
 	pr_info("%s: %s (%s)\n", inst->name, mk_state_name(state),
 		mk_exit_reason_name(reason));
 	return 0;
@@ -429,50 +430,6 @@ static void mk_instance_watch(struct work_struct *work)
 	mutex_unlock(&inst->lock);
 }
 
-/*
- * Make @len bytes at @dst equal to @src (or zero with @src NULL), a cache
- * line at a time, writing only the lines that differ. At a restart most
- * of the kernel is still as it was loaded; rewriting it anyway dirties
- * those lines for nothing, and under an emulator that translates code
- * (QEMU TCG) every write into code the last spawn ran throws that code's
- * translations away: about 2.4 s per restart when everything is copied,
- * 0.75 s when only the pages that differ are, against milliseconds for
- * the comparison.
- */
-static void mk_install_range(u8 *dst, const u8 *src, size_t len)
-{
-	size_t n;
-
-	while (len) {
-		n = min_t(size_t, len,
-			  L1_CACHE_BYTES - ((unsigned long)dst & (L1_CACHE_BYTES - 1)));
-		if (src && memcmp(dst, src, n))
-			memcpy(dst, src, n);
-		else if (!src && memchr_inv(dst, 0, n))
-			memset(dst, 0, n);
-		dst += n;
-		if (src)
-			src += n;
-		len -= n;
-	}
-}
-
-/* Copy the image into the instance's RAM, exactly as it was loaded. */
-static void mk_image_install(struct mk_instance *inst)
-{
-	const struct mk_image *image = inst->image;
-	unsigned int i;
-
-	for (i = 0; i < image->nr_segments; i++) {
-		const struct mk_segment *seg = &image->segments[i];
-		u8 *dst = phys_to_virt(seg->mem);
-
-		mk_install_range(dst, seg->buf, seg->bufsz);
-		mk_install_range(dst + seg->bufsz, NULL,
-				 seg->memsz - seg->bufsz);
-	}
-}
-
 /* Fresh header, console ring and handover FDT for the next start. */
 static int mk_shared_prepare(struct mk_instance *inst)
 {
@@ -504,9 +461,14 @@ static int mk_shared_prepare(struct mk_instance *inst)
 	return 0;
 }
 
-static int mk_instance_start(struct mk_instance *inst)
+/*
+ * @accepted: the counter when the verb was written (before waiting for
+ * the lock, and for restart before the stop): the first stamp.
+ */
+static int mk_instance_start(struct mk_instance *inst, u64 accepted)
 {
-	u64 accepted = mk_arch_stamp();
+	enum mk_image_source image_from;
+	size_t restored;
 	int ret;
 
 	switch (inst->state) {
@@ -537,7 +499,11 @@ static int mk_instance_start(struct mk_instance *inst)
 	if (ret)
 		goto out_cpus;
 
-	mk_image_install(inst);
+	mk_image_restore(inst, MK_IMAGE_FROM_START);
+	image_from = inst->image_from;
+	restored = inst->image_restored_bytes;
+	/* From here on the spawn may change it. */
+	inst->image_in_place = false;
 	ret = mk_shared_prepare(inst);
 	if (ret)
 		goto out_release;
@@ -564,6 +530,8 @@ static int mk_instance_start(struct mk_instance *inst)
 		goto out_release;
 
 	inst->starts++;
+	inst->start_image_from = image_from;
+	inst->start_restored_bytes = restored;
 	mk_set_state(inst, MK_STATE_STARTING);
 	schedule_delayed_work(&inst->watch,
 			      msecs_to_jiffies(MK_WATCH_INTERVAL_MS));
@@ -576,6 +544,7 @@ out_release:
 	mk_vdevs_stop(inst);
 	mk_cpus_return(&inst->cpus);
 	mk_devices_give_back(inst);
+	mk_image_refresh_later(inst);
 out_cpus:
 	mk_cpus_release(&inst->cpus);
 	inst->cpus_owned = false;
@@ -640,6 +609,8 @@ static int mk_instance_kill(struct mk_instance *inst)
  */
 int mk_instance_control(struct mk_instance *inst, const char *verb)
 {
+	/* A start's first phase includes waiting for the lock, and a stop. */
+	u64 accepted = mk_arch_stamp();
 	int ret;
 
 	ret = mk_instance_lock_live(inst);
@@ -654,7 +625,7 @@ int mk_instance_control(struct mk_instance *inst, const char *verb)
 		return ret;
 	}
 	if (sysfs_streq(verb, "start")) {
-		ret = mk_instance_start(inst);
+		ret = mk_instance_start(inst, accepted);
 	} else if (sysfs_streq(verb, "kill")) {
 		ret = mk_instance_kill(inst);
 	} else if (sysfs_streq(verb, "restart")) {
@@ -663,7 +634,7 @@ int mk_instance_control(struct mk_instance *inst, const char *verb)
 			ret = mk_instance_halt(inst, MK_STATE_STOPPED,
 					       MK_EXIT_KILLED);
 		if (!ret)
-			ret = mk_instance_start(inst);
+			ret = mk_instance_start(inst, accepted);
 	} else if (sysfs_streq(verb, "stop")) {
 		ret = mk_instance_stop(inst, "");
 	} else {
@@ -673,22 +644,6 @@ int mk_instance_control(struct mk_instance *inst, const char *verb)
 	}
 	mutex_unlock(&inst->lock);
 	return ret;
-}
-
-/**
- * mk_image_free() - free an image built by the loader
- * @image:	the image, may be NULL
- */
-void mk_image_free(struct mk_image *image)
-{
-	unsigned int i;
-
-	if (!image)
-		return;
-	for (i = 0; i < image->nr_segments; i++)
-		vfree(image->segments[i].buf);
-	kfree(image->segments);
-	kfree(image);
 }
 
 /* Host memory an image holds: its records and the segment copies. */
@@ -740,6 +695,8 @@ void mk_instance_set_image(struct mk_instance *inst, struct mk_image *image)
 	lockdep_assert_held(&inst->lock);
 	mk_image_free(inst->image);
 	inst->image = image;
+	inst->image_in_place = false;
+	mk_image_restore(inst, MK_IMAGE_FROM_LOAD);
 	mk_set_state(inst, image ? MK_STATE_LOADED : MK_STATE_EMPTY);
 }
 
@@ -1009,6 +966,7 @@ int mk_instance_create(const char *buf)
 	kobject_init(&inst->kobj, &mk_instance_ktype);
 	mutex_init(&inst->lock);
 	INIT_DELAYED_WORK(&inst->watch, mk_instance_watch);
+	INIT_WORK(&inst->image_work, mk_image_refresh);
 	strscpy(inst->name, req->name, sizeof(inst->name));
 	mk_channel_init(&inst->chan, inst->name);
 	inst->stalled_cpu = -1;
@@ -1109,6 +1067,8 @@ int mk_instance_destroy(const char *buf)
 	mk_sysfs_remove_instance(inst);
 	mk_msgdev_unregister(&inst->msgdev);
 	cancel_delayed_work_sync(&inst->watch);
+	/* After the watch, which may queue it. */
+	cancel_work_sync(&inst->image_work);
 	/* No doorbell interrupt may still look at its channel. */
 	synchronize_rcu();
 

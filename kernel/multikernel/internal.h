@@ -259,6 +259,27 @@ struct mk_prepared {
 	const char *method;
 };
 
+/**
+ * enum mk_image_source - when the image a start ran was put in place
+ * @MK_IMAGE_FROM_LOAD:	when it was loaded (a first start)
+ * @MK_IMAGE_FROM_STOP:	by the work item after the last stop
+ * @MK_IMAGE_FROM_START: by the start itself, on the start path
+ */
+enum mk_image_source {
+	MK_IMAGE_FROM_LOAD,
+	MK_IMAGE_FROM_STOP,
+	MK_IMAGE_FROM_START,
+};
+
+/* image.c */
+void mk_image_restore(struct mk_instance *inst, enum mk_image_source from);
+void mk_image_refresh(struct work_struct *work);
+void mk_image_refresh_later(struct mk_instance *inst);
+const char *mk_image_source_name(enum mk_image_source from);
+void mk_image_free(struct mk_image *image);
+
+/* instance.c */
+
 const char *mk_state_name(enum mk_state state);
 const char *mk_exit_reason_name(enum mk_exit_reason reason);
 
@@ -269,7 +290,6 @@ struct mk_instance *mk_instance_get(const char *name, unsigned int id);
 void mk_instance_put(struct mk_instance *inst);
 int mk_instance_lock_live(struct mk_instance *inst);
 void mk_instance_set_image(struct mk_instance *inst, struct mk_image *image);
-void mk_image_free(struct mk_image *image);
 void mk_instance_show_footprints(struct seq_file *m);
 
 /* sysfs.c */
@@ -518,6 +538,12 @@ struct mk_boot_stamps {
  * @low_base:	physical start of its low-memory slot (below 1 MiB)
  * @low_size:	bytes in the slot
  * @image:	the loaded kernel, NULL when none
+ * @image_in_place: its RAM holds @image exactly as loaded (image.c)
+ * @image_from:	when the image now in place was put there
+ * @image_restored_bytes: bytes that restore had to write
+ * @image_work:	restores @image after a stop (mk_image_refresh())
+ * @start_image_from: @image_from of the last start
+ * @start_restored_bytes: @image_restored_bytes of the last start
  * @handover:	copy of the FDT of the current or last start
  * @handover_size: bytes in @handover
  * @watch:	polls the shared header while the spawn runs
@@ -567,6 +593,12 @@ struct mk_instance {
 	phys_addr_t low_base;
 	u64 low_size;
 	struct mk_image *image;
+	bool image_in_place;
+	enum mk_image_source image_from;
+	size_t image_restored_bytes;
+	struct work_struct image_work;
+	enum mk_image_source start_image_from;
+	size_t start_restored_bytes;
 	void *handover;
 	size_t handover_size;
 	struct delayed_work watch;

@@ -183,6 +183,13 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 		len += sysfs_emit_at(buf, len, "kernel_image %s %s\n",
 				     inst->image->decompressed ? "decompressed" :
 				     "compressed", inst->image->method);
+	if (inst->image)
+		len += sysfs_emit_at(buf, len, "kernel_image_in_place %d\n",
+				     inst->image_in_place);
+	if (inst->image && inst->starts)
+		len += sysfs_emit_at(buf, len, "kernel_image_restored %zu at %s\n",
+				     inst->start_restored_bytes,
+				     mk_image_source_name(inst->start_image_from));
 	len = mk_boot_phases_show(&inst->boot, mk_arch_tsc_khz(), buf, len);
 	len += sysfs_emit_at(buf, len, "exit_reason %s\n",
 			     mk_exit_reason_name(inst->exit_reason));

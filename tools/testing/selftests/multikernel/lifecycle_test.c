@@ -48,6 +48,53 @@ static bool spawn_init_line(const char *name, int *nproc, long *memtotal_kb)
 		      memtotal_kb) == 2;
 }
 
+/* Setup header fields (Documentation/arch/x86/boot.rst). */
+#define BZ_SETUP_SECTS		0x1f1
+#define BZ_PAYLOAD_OFFSET	0x248
+#define BZ_SECTOR		512
+
+/*
+ * The compression of the kernel inside the bzImage at @path, from the
+ * magic at the start of its payload: what the host must find at load.
+ */
+static const char *bzimage_method(const char *path)
+{
+	static const struct {
+		const char *name;
+		unsigned char magic[4];
+		int len;
+	} methods[] = {
+		{ "gzip", { 0x1f, 0x8b }, 2 },
+		{ "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4 },
+		{ "xz", { 0xfd, '7', 'z', 'X' }, 4 },
+		{ "lz4", { 0x02, 0x21, 0x4c, 0x18 }, 4 },
+		{ "bzip2", { 'B', 'Z', 'h' }, 3 },
+		{ "lzo", { 0x89, 'L', 'Z', 'O' }, 4 },
+		{ "lzma", { 0x5d, 0x00, 0x00 }, 3 },
+	};
+	unsigned char sects, magic[4];
+	uint32_t payload_offset;
+	const char *found = NULL;
+	unsigned int i;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	if (fseek(f, BZ_SETUP_SECTS, SEEK_SET) || fread(&sects, 1, 1, f) != 1 ||
+	    fseek(f, BZ_PAYLOAD_OFFSET, SEEK_SET) ||
+	    fread(&payload_offset, sizeof(payload_offset), 1, f) != 1 ||
+	    fseek(f, (sects + 1L) * BZ_SECTOR + payload_offset, SEEK_SET) ||
+	    fread(magic, sizeof(magic), 1, f) != 1)
+		goto out;
+	for (i = 0; i < ARRAY_SIZE(methods); i++)
+		if (!memcmp(magic, methods[i].magic, methods[i].len))
+			found = methods[i].name;
+out:
+	fclose(f);
+	return found;
+}
+
 FIXTURE(host) {
 	long long free_at_start;
 };
@@ -74,10 +121,20 @@ TEST_F_TIMEOUT(host, one_cpu_spawn_runs_and_sees_only_its_cpu_and_memory, 300)
 	long memtotal_kb;
 	int nproc;
 
+	const char *method = bzimage_method(MK_HOST_KERNEL);
+	char want[64];
+
+	ASSERT_NE(NULL, method);
 	ASSERT_EQ(0, mk_run_kernel("a", "3", MK_HOST_KERNEL, ""));
 	ASSERT_TRUE(mk_wait_state("a", "running", 1));
 	ASSERT_TRUE(spawn_init_line("a", &nproc, &memtotal_kb));
-	TH_LOG("nproc=%d MemTotal=%ld kB", nproc, memtotal_kb);
+	TH_LOG("%s-compressed kernel: nproc=%d MemTotal=%ld kB", method, nproc,
+	       memtotal_kb);
+	/* The two methods distributions use are decompressed at load. */
+	snprintf(want, sizeof(want), "kernel_image %s %s\n",
+		 strcmp(method, "gzip") && strcmp(method, "zstd") ?
+		 "compressed" : "decompressed", method);
+	EXPECT_TRUE(mk_stats_has("a", want));
 	EXPECT_EQ(1, nproc);
 	EXPECT_LE(memtotal_kb * 1024, SPAWN_MEM_BYTES);
 	EXPECT_GT(memtotal_kb, MIN_MEMTOTAL_KB);
@@ -239,7 +296,12 @@ static bool start_has_phases(const char *name)
 	return false;
 }
 
-/* A restart starts the kernel the host decompressed at load time. */
+/*
+ * A restart starts the kernel the host decompressed at load time, from
+ * the image the host put back in place: at load for the first start,
+ * after the stop for a start that follows one, and on the start path
+ * only for the restart verb, which stops and starts at once.
+ */
 TEST_F_TIMEOUT(host, restart_boots_same_image_again, 300)
 {
 	long memtotal_kb;
@@ -247,12 +309,27 @@ TEST_F_TIMEOUT(host, restart_boots_same_image_again, 300)
 
 	ASSERT_EQ(0, mk_run("a", "3", ""));
 	EXPECT_TRUE(mk_stats_has("a", "kernel_image decompressed "));
+	EXPECT_TRUE(mk_stats_has("a", "kernel_image_in_place 0\n"));
+	EXPECT_TRUE(mk_stats_has("a", " at load\n"));
+	EXPECT_GT(mk_stat("a", "kernel_image_restored"), 1 << 20);
 	EXPECT_TRUE(start_has_phases("a"));
 	ASSERT_EQ(0, mk_sh("mkctl restart a --wait=%d", MK_TIMEOUT_S));
 	ASSERT_TRUE(spawn_init_line("a", &nproc, &memtotal_kb));
 	EXPECT_EQ(1, nproc);
 	EXPECT_EQ(0, mk_sh("grep -q '^starts 2$' " MK_SYSFS "/instances/a/stats"));
 	EXPECT_TRUE(mk_stats_has("a", "kernel_image decompressed "));
+	/* The spawn changed its kernel (patched text, data): put back. */
+	EXPECT_TRUE(mk_stats_has("a", " at start\n"));
+	EXPECT_GT(mk_stat("a", "kernel_image_restored"), 0);
+	EXPECT_TRUE(start_has_phases("a"));
+
+	/* After a kill the image is back in place before the next start. */
+	ASSERT_EQ(0, mk_sh("mkctl kill a"));
+	EXPECT_TRUE(mk_wait_stats("a", "kernel_image_in_place 1\n", 10));
+	ASSERT_EQ(0, mk_sh("mkctl start a --wait=%d", MK_TIMEOUT_S));
+	ASSERT_TRUE(spawn_init_line("a", &nproc, &memtotal_kb));
+	EXPECT_TRUE(mk_stats_has("a", " at stop\n"));
+	EXPECT_GT(mk_stat("a", "kernel_image_restored"), 0);
 	EXPECT_TRUE(start_has_phases("a"));
 }
 
