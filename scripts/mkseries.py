@@ -417,6 +417,7 @@ RULES = [
     ("instances", "kernel/multikernel/cpu.c"),
     ("instances", "kernel/multikernel/create_parse.c"),
     ("instances", "kernel/multikernel/instance.c"),
+    ("instances", "kernel/multikernel/image.c"),
     ("instances", "kernel/multikernel/sysfs.c"),
     ("instances", "kernel/multikernel/boot_phases.c"),
     ("instances", "kernel/multikernel/boot_phases_test.c"),

@@ -85,7 +85,8 @@ tally() {
 # zstd: the two methods the host decompresses at load time).
 method_check() {
 	local name=$1 log=$2 method=$3
-	if tr -d '\r' <"$log" | grep -q ":one_cpu_spawn_runs_and_sees_only_its_cpu_and_memory:$method-compressed kernel: nproc=1"; then
+	# Not grep -q in a pipe: under pipefail its early exit fails the pipe.
+	if grep -aq ":one_cpu_spawn_runs_and_sees_only_its_cpu_and_memory:$method-compressed kernel: nproc=1" "$log"; then
 		echo "ok 1 spawn_of_a_${method}_kernel_decompressed_at_load"
 	else
 		echo "not ok 1 spawn_of_a_${method}_kernel_decompressed_at_load # no such start in $log"
