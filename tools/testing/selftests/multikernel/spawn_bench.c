@@ -29,7 +29,12 @@
 
 #define DEFAULT_RUNS		5
 #define MAX_RUNS		50
-#define POLL_US			1000
+/*
+ * How often the host looks for the spawn's progress. Not more often: a
+ * 1 ms loop in the host took CPU from the spawn's vCPU under TCG (a
+ * start median of 1956 ms against 1381 ms in runs of the same day).
+ */
+#define POLL_US			10000
 #define SYSLOG_ACTION_READ_ALL	3
 #define SYSLOG_ACTION_SIZE_BUFFER 10
 #define NS_PER_MS		1000000.0
