@@ -19,7 +19,7 @@
  * (QEMU TCG) every store into code a spawn ran throws that code's
  * translations away: 2.4 s per restart when everything was copied, 0.5
  * to 0.8 s with whole pages, 0.17 s with whole cache lines (on a faster
- * machine than the 0.2 to 0.45 s measured with words; words store an
+ * machine than the 0.2 to 0.6 s measured with words; words store an
  * eighth of a line where a patched site changed only a few bytes).
  *
  * The restore also overwrites what a crashed spawn left in its RAM: what

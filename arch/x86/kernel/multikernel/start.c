@@ -274,8 +274,9 @@ static void mk_icr_write(u32 low, u32 apicid)
  * Newer processors need no wait while INIT is asserted: Intel from the
  * Pentium Pro, AMD from family 0Fh, Hygon from 18h. These are the CPUs
  * the kernel's own bring-up sends INIT to without a delay
- * (smp_quirk_init_udelay(), whose result is private to smpboot.c). The
- * 10 ms were a third of a start's time on the host before the spawn runs.
+ * (smp_quirk_init_udelay(), whose result is private to smpboot.c). With
+ * the image already in place, the 10 ms were nearly all of the host's
+ * part of a start.
  */
 static unsigned int mk_init_assert_us(void)
 {
